@@ -1,0 +1,32 @@
+/**
+ * Append-only record of security-relevant events (logins, consents, lockouts, level changes, …).
+ * Operators and, later, citizens read it; nothing in it is ever updated.
+ */
+
+export type AuditEventType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'logout'
+  | 'account.created';
+
+export interface AuditEvent {
+  id: string;
+  at: Date;
+  type: AuditEventType;
+  accountId?: string;
+  clientId?: string;
+  /** Source address as seen by the provider (honours `http.trustProxy`). */
+  ip?: string;
+  /** Event-specific facts; never secrets, never full personal identification numbers. */
+  details?: Record<string, string | number | boolean>;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'>;
+
+export interface AuditLog {
+  record(event: NewAuditEvent): Promise<AuditEvent>;
+  /** Newest first. */
+  list(filter?: { accountId?: string; type?: AuditEventType; limit?: number }): Promise<AuditEvent[]>;
+}

@@ -1,0 +1,122 @@
+/**
+ * The composition root: config → stores → domain services → oidc-provider → Koa app. Nothing else in the
+ * code base creates a client, a store or a service; tests build the real thing through this function.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mount from 'koa-mount';
+import serveStatic from 'koa-static';
+import { pino, type Logger } from 'pino';
+
+import { createPasswordHasher } from './accounts/password-hasher.ts';
+import { createPasswordLogin } from './authentication/password-login.ts';
+import type { Config } from './config/schema.ts';
+import { demoCitizens } from './demo/citizens.ts';
+import { createDemoPortalRouter } from './demo/portal.ts';
+import { seedDemo, type DemoSeed } from './demo/seed.ts';
+import { errorMiddleware, requestIdMiddleware } from './http/errors.ts';
+import { localeMiddleware } from './http/locale.ts';
+import { securityHeadersMiddleware } from './http/security-headers.ts';
+import { createViews } from './http/views.ts';
+import { createConsentStep } from './interactions/consent-step.ts';
+import { createCsrfTokens } from './interactions/csrf.ts';
+import { createLoginStep } from './interactions/login-step.ts';
+import { createInteractionRouter } from './interactions/router.ts';
+import { KeyRing, loadSigningKeys } from './keys/keyring.ts';
+import { createFindAccount } from './oidc/find-account.ts';
+import { createAdapterFactory } from './oidc/protocol-state.ts';
+import { createProvider } from './oidc/provider.ts';
+import { InMemoryPopulationRegistry } from './registry/in-memory-registry.ts';
+import type { PopulationRegistry } from './registry/population-registry.ts';
+import { createMemoryStores } from './stores/memory/index.ts';
+import type { Stores } from './stores/stores.ts';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+const viewsDir = path.join(projectRoot, 'views');
+
+export interface DinhDanhOverrides {
+  logger?: Logger;
+  stores?: Stores;
+  registry?: PopulationRegistry;
+}
+
+function createStores(config: Config): Stores {
+  switch (config.stores.backend) {
+    case 'memory':
+      return createMemoryStores();
+  }
+}
+
+export async function createDinhDanh(config: Config, overrides: DinhDanhOverrides = {}) {
+  const logger = overrides.logger ?? pino({ level: config.log.level, base: { service: 'dinhdanh' } });
+  const notices: string[] = [];
+
+  // Stores and outside systems.
+  const stores = overrides.stores ?? createStores(config);
+  // Until the registry issue brings the simulator and the HTTP client, the registry is the demo population.
+  const registry = overrides.registry ?? new InMemoryPopulationRegistry(demoCitizens.map((citizen) => citizen.record));
+
+  // Domain services.
+  const hasher = createPasswordHasher(config.passwords);
+  const signInWithPassword = await createPasswordLogin(stores.accounts, stores.credentials, hasher);
+  const demo: DemoSeed | undefined = config.demo.seed ? await seedDemo(stores, hasher, config.issuer) : undefined;
+
+  // Protocol.
+  const keyRing = new KeyRing(path.resolve(projectRoot, config.keys.dir), {
+    publishLeadSeconds: config.keys.publishLeadSeconds,
+    longestSignedTokenSeconds: Math.max(config.oidc.ttl.idToken, config.oidc.ttl.accessToken),
+  });
+  const keys = await loadSigningKeys(keyRing, { production: config.env === 'production', generateMissing: config.keys.generateMissing });
+  notices.push(...keys.notices);
+
+  const views = createViews(viewsDir);
+  const acrValues = config.oidc.acr;
+  const provider = createProvider({
+    config,
+    jwks: keys.jwks as { keys: Record<string, unknown>[] },
+    adapter: createAdapterFactory(stores.protocolState, stores.relyingParties),
+    findAccount: createFindAccount(stores.accounts, registry),
+    views,
+    acrValues,
+  });
+  provider.on('server_error', (ctx, error) => logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'));
+
+  // HTTP: the provider is the Koa app; our middleware runs before its routes (Provider#use).
+  const csrf = createCsrfTokens(config.cookies.keys[0]!);
+  const interactions = createInteractionRouter({
+    provider,
+    csrf,
+    audit: stores.audit,
+    maxFormBytes: config.http.maxFormBytes,
+    loginStep: createLoginStep({ provider, views, csrf, relyingParties: stores.relyingParties, signInWithPassword, audit: stores.audit, acrValues }),
+    consentStep: createConsentStep({ provider, views, csrf, relyingParties: stores.relyingParties, accounts: stores.accounts, audit: stores.audit }),
+  });
+
+  provider.use(requestIdMiddleware());
+  provider.use(securityHeadersMiddleware({ hsts: config.env === 'production' }));
+  provider.use(localeMiddleware(config.i18n.defaultLocale));
+  provider.use(errorMiddleware(views, logger));
+  provider.use(mount('/static', serveStatic(path.join(viewsDir, 'static'), { maxage: 3600_000, index: false })));
+  provider.use(interactions.routes());
+  provider.use(interactions.allowedMethods());
+  if (demo) {
+    const portal = createDemoPortalRouter({ config, views, portal: demo.portal });
+    provider.use(portal.routes());
+  }
+
+  return {
+    app: provider,
+    provider,
+    config,
+    logger,
+    stores,
+    keyRing,
+    demo,
+    notices,
+    async close() {
+      await stores.close();
+    },
+  };
+}
+
+export type DinhDanh = Awaited<ReturnType<typeof createDinhDanh>>;

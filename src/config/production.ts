@@ -1,0 +1,46 @@
+/**
+ * What `NODE_ENV=production` refuses. Each refusal is its own sentence so an operator fixes them one by one.
+ * (Development signing keys are refused by the key ring when it loads: see src/keys/keyring.ts.)
+ */
+import type { Config } from './schema.ts';
+
+export function productionRefusals(config: Config, defaults: Record<string, unknown>): string[] {
+  if (config.env !== 'production') return [];
+  const refusals: string[] = [];
+
+  if (config.oidc.devInteractions) {
+    refusals.push(
+      "OIDC_DEV_INTERACTIONS (oidc.devInteractions) is on: oidc-provider's development login pages accept any user. Set OIDC_DEV_INTERACTIONS=false.",
+    );
+  }
+  if (config.stores.backend === 'memory') {
+    refusals.push(
+      'STORE_BACKEND (stores.backend) is "memory": accounts and sessions would vanish on restart and cannot be shared between processes. Configure the Redis + MongoDB backend.',
+    );
+  }
+  if (new URL(config.issuer).protocol !== 'https:') {
+    refusals.push(
+      `ISSUER (issuer) is ${config.issuer}: production issuers must use https (OIDC Discovery §3, RFC 9700 §2.6). Set ISSUER=https://…`,
+    );
+  }
+  const defaultCookieKeys = new Set(((defaults.cookies as { keys?: string[] } | undefined)?.keys) ?? []);
+  if (config.cookies.keys.some((key) => defaultCookieKeys.has(key) || key.startsWith('development-only'))) {
+    refusals.push(
+      'COOKIE_KEYS (cookies.keys) contains the published development keys: anyone could forge session cookies. Set COOKIE_KEYS to your own random keys (e.g. `openssl rand -base64 48`).',
+    );
+  }
+  if (config.sms.provider === 'development-outbox') {
+    refusals.push(
+      'SMS_PROVIDER (sms.provider) is "development-outbox": one-time codes would be printed instead of sent. Configure an SMS gateway.',
+    );
+  }
+  if (config.demo.seed) {
+    refusals.push('DEMO_SEED (demo.seed) is on: synthetic demo citizens with published passwords would exist. Set DEMO_SEED=false.');
+  }
+  if (config.keys.generateMissing) {
+    refusals.push(
+      'KEYS_GENERATE_MISSING (keys.generateMissing) is on: production signing keys must be generated and staged with `npm run keys`, never on start-up. Set KEYS_GENERATE_MISSING=false.',
+    );
+  }
+  return refusals;
+}

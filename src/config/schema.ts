@@ -1,0 +1,141 @@
+/**
+ * The one description of every DinhDanh setting: its type, its environment variable and what it means.
+ *
+ * Defaults live in `config/default.json` (and `config/<NODE_ENV>.json` when present); the environment
+ * overrides them. `loadConfig` parses the result once with this schema and freezes it. Every leaf carries
+ * `.meta({ env, description })` so the loader and `npm run config:docs` (the README's reference table) read
+ * the same source.
+ */
+import { z } from 'zod';
+
+export interface SettingMeta {
+  /** Environment variable that overrides the setting. */
+  env: string;
+  /** One line for operators: what it does and when to change it. */
+  description: string;
+  /** Values are never printed (error messages, `config:docs`). */
+  secret?: boolean;
+}
+
+function setting<T extends z.ZodType>(schema: T, meta: SettingMeta): T {
+  return schema.meta(meta as unknown as Record<string, unknown>) as T;
+}
+
+const seconds = z.number().int().positive();
+const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+
+export const configSchema = z.strictObject({
+  env: setting(z.enum(['development', 'test', 'production']), {
+    env: 'NODE_ENV',
+    description: 'Run mode. `production` refuses every development convenience (see "Production refusals").',
+  }),
+  issuer: setting(absoluteUrl.refine((value) => !value.endsWith('/'), 'must not end with "/"'), {
+    env: 'ISSUER',
+    description: 'Public issuer URL that relying parties see (OIDC Discovery §3). https in production.',
+  }),
+  http: z.strictObject({
+    port: setting(z.number().int().min(0).max(65535), {
+      env: 'PORT',
+      description: 'TCP port the HTTP server listens on.',
+    }),
+    host: setting(z.string(), {
+      env: 'HOST',
+      description: 'Interface to listen on; empty means every interface.',
+    }),
+    trustProxy: setting(z.boolean(), {
+      env: 'TRUST_PROXY',
+      description:
+        'Trust X-Forwarded-Proto/-For/-Host from a TLS-terminating proxy. Turn on only behind one, or cookies and redirects break.',
+    }),
+    maxFormBytes: setting(z.number().int().min(1024).max(1024 * 1024), {
+      env: 'MAX_FORM_BYTES',
+      description: 'Largest accepted body for interaction form posts; larger ones get 413.',
+    }),
+  }),
+  cookies: z.strictObject({
+    keys: setting(z.array(z.string().min(32, 'each key must have at least 32 characters')).min(1), {
+      env: 'COOKIE_KEYS',
+      description:
+        'Comma-separated keys that sign cookies; the first signs, all verify (rotate by prepending). Production needs your own.',
+      secret: true,
+    }),
+  }),
+  stores: z.strictObject({
+    backend: setting(z.enum(['memory']), {
+      env: 'STORE_BACKEND',
+      description: 'Where accounts, relying parties, audit events and protocol state live. `memory` is lost on restart.',
+    }),
+  }),
+  keys: z.strictObject({
+    dir: setting(z.string().min(1), {
+      env: 'KEYS_DIR',
+      description: 'Directory holding the signing key ring (see keys/README.md and `npm run keys`).',
+    }),
+    generateMissing: setting(z.boolean(), {
+      env: 'KEYS_GENERATE_MISSING',
+      description: 'Outside production, create development signing keys at start-up when the ring is empty.',
+    }),
+    publishLeadSeconds: setting(seconds, {
+      env: 'KEYS_PUBLISH_LEAD_SECONDS',
+      description: 'How long a staged key must have been published in the JWKS before `keys promote` accepts it.',
+    }),
+  }),
+  oidc: z.strictObject({
+    devInteractions: setting(z.boolean(), {
+      env: 'OIDC_DEV_INTERACTIONS',
+      description: "oidc-provider's built-in development login pages instead of DinhDanh's. Never in production.",
+    }),
+    ttl: z.strictObject({
+      authorizationCode: setting(seconds.max(600), { env: 'TTL_AUTHORIZATION_CODE', description: 'Authorization code lifetime (s).' }),
+      accessToken: setting(seconds, { env: 'TTL_ACCESS_TOKEN', description: 'Access token lifetime (s).' }),
+      idToken: setting(seconds, { env: 'TTL_ID_TOKEN', description: 'ID token lifetime (s).' }),
+      refreshToken: setting(seconds, { env: 'TTL_REFRESH_TOKEN', description: 'Refresh token lifetime (s); each use rotates it.' }),
+      interaction: setting(seconds, { env: 'TTL_INTERACTION', description: 'Time a citizen has to finish a login (s).' }),
+      session: setting(seconds, { env: 'TTL_SESSION', description: 'Single sign-on session lifetime (s).' }),
+    }),
+    acr: z.strictObject({
+      level1: setting(z.string().min(1), {
+        env: 'ACR_LEVEL_1',
+        description: 'acr value for level 1 (registry-matched account, one factor). See docs/assurance-levels.md.',
+      }),
+      level2: setting(z.string().min(1), {
+        env: 'ACR_LEVEL_2',
+        description: 'acr value for level 2 (chip- or desk-proven identity, two factors).',
+      }),
+    }),
+  }),
+  passwords: z.strictObject({
+    memoryKiB: setting(z.number().int().min(8192), {
+      env: 'ARGON2_MEMORY_KIB',
+      description: 'argon2id memory cost in KiB (OWASP minimum 19456 with 2 passes).',
+    }),
+    passes: setting(z.number().int().min(1).max(10), { env: 'ARGON2_PASSES', description: 'argon2id time cost (passes).' }),
+    parallelism: setting(z.number().int().min(1).max(16), { env: 'ARGON2_PARALLELISM', description: 'argon2id lanes.' }),
+  }),
+  sms: z.strictObject({
+    provider: setting(z.enum(['development-outbox']), {
+      env: 'SMS_PROVIDER',
+      description: 'How one-time codes reach phones. `development-outbox` only prints them; never in production.',
+    }),
+  }),
+  i18n: z.strictObject({
+    defaultLocale: setting(z.enum(['vi', 'en']), {
+      env: 'DEFAULT_LOCALE',
+      description: 'Language of citizen pages when neither the citizen nor the relying party chose one.',
+    }),
+  }),
+  demo: z.strictObject({
+    seed: setting(z.boolean(), {
+      env: 'DEMO_SEED',
+      description: 'Create the synthetic demo citizens and the demo portal at start-up. Never in production.',
+    }),
+  }),
+  log: z.strictObject({
+    level: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
+      env: 'LOG_LEVEL',
+      description: 'Minimum level of the JSON log on stdout.',
+    }),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,69 @@
+/**
+ * Seeds the embedded default with the demo citizens' accounts and one demo public-service portal, and
+ * returns what the start-up banner prints. Never runs in production (config refuses `demo.seed`).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import type { AccountStore } from '../accounts/account.ts';
+import type { CredentialStore } from '../accounts/credentials.ts';
+import type { PasswordHasher } from '../accounts/password-hasher.ts';
+import type { RelyingParty, RelyingPartyStore } from '../relying-parties/relying-party.ts';
+import { fullName } from '../registry/population-registry.ts';
+import { demoCitizens } from './citizens.ts';
+
+export const DEMO_PORTAL_CLIENT_ID = 'demo-portal';
+
+export interface DemoSeed {
+  citizens: { personalId: string; name: string; identityLevel: number; password: string }[];
+  portal: { clientId: string; clientSecret: string; redirectUri: string; postLogoutRedirectUri: string };
+}
+
+export async function seedDemo(
+  { accounts, credentials, relyingParties }: { accounts: AccountStore; credentials: CredentialStore; relyingParties: RelyingPartyStore },
+  hasher: PasswordHasher,
+  issuer: string,
+): Promise<DemoSeed> {
+  for (const citizen of demoCitizens) {
+    if (await accounts.findByPersonalId(citizen.record.personalId)) continue;
+    const account = await accounts.create({
+      id: randomUUID(),
+      personalId: citizen.record.personalId,
+      identityLevel: citizen.identityLevel,
+      status: 'active',
+      phoneNumber: citizen.phoneNumber,
+    });
+    await credentials.create({ id: randomUUID(), accountId: account.id, type: 'password', hash: await hasher.hash(citizen.password) });
+  }
+
+  // A level-1-only portal: the one case where client_secret_basic is acceptable (a fresh secret per start).
+  const portal: RelyingParty = {
+    clientId: DEMO_PORTAL_CLIENT_ID,
+    name: { vi: 'Cổng dịch vụ công (mẫu)', en: 'Public-service portal (demo)' },
+    profile: 'portal',
+    redirectUris: [`${issuer}/demo/callback`],
+    postLogoutRedirectUris: [`${issuer}/demo`],
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    clientSecret: randomBytes(32).toString('base64url'),
+    allowedScopes: ['openid', 'profile', 'phone', 'offline_access'],
+    minimumLevel: 1,
+    applicationType: 'web',
+    disabled: false,
+  };
+  const existing = await relyingParties.findByClientId(portal.clientId);
+  const stored = existing ?? (await relyingParties.create(portal));
+
+  return {
+    citizens: demoCitizens.map((citizen) => ({
+      personalId: citizen.record.personalId,
+      name: fullName(citizen.record),
+      identityLevel: citizen.identityLevel,
+      password: citizen.password,
+    })),
+    portal: {
+      clientId: stored.clientId,
+      clientSecret: stored.clientSecret!,
+      redirectUri: stored.redirectUris[0]!,
+      postLogoutRedirectUri: stored.postLogoutRedirectUris[0]!,
+    },
+  };
+}

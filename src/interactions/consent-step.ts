@@ -1,0 +1,85 @@
+/**
+ * The consent prompt: the citizen sees exactly which data the relying party will receive and decides.
+ * The decision is stored as an oidc-provider Grant (what is granted is what is released).
+ */
+import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+
+import type { AccountStore } from '../accounts/account.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { format } from '../i18n/messages.ts';
+import { localeOf } from '../http/locale.ts';
+import type { Views } from '../http/views.ts';
+import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
+import type { CsrfTokens } from './csrf.ts';
+import { csrfOnlyForm, parseForm } from './forms.ts';
+import { clientDisplayName, finishInteraction, loadInteraction, type InteractionDetails } from './interaction-context.ts';
+
+interface ConsentStepDependencies {
+  provider: Provider;
+  views: Views;
+  csrf: CsrfTokens;
+  relyingParties: RelyingPartyStore;
+  accounts: AccountStore;
+  audit: AuditLog;
+}
+
+/** Shows only the last four digits: enough to recognise, not enough to copy from a shoulder. */
+function maskPersonalId(personalId: string): string {
+  return `••••••••${personalId.slice(-4)}`;
+}
+
+function requestedScopes(details: InteractionDetails): string[] {
+  return String(details.params.scope ?? '').split(' ').filter(Boolean);
+}
+
+export function createConsentStep({ provider, views, csrf, relyingParties, accounts, audit }: ConsentStepDependencies) {
+  return {
+    async renderConsent(ctx: Context, details: InteractionDetails) {
+      const { messages } = localeOf(ctx);
+      const client = await clientDisplayName(relyingParties, ctx, details.params.client_id);
+      const account = details.session?.accountId ? await accounts.findById(details.session.accountId) : undefined;
+      const scopeText = messages.consent.scopes as Record<string, string>;
+      const items = requestedScopes(details)
+        .filter((scope) => scopeText[scope])
+        .map((scope) => ({ scope, text: format(scopeText[scope]!, { client }) }));
+      const uid = ctx.params.uid as string;
+      views.render(ctx, 'consent', {
+        title: messages.consent.title,
+        intro: format(messages.consent.intro, { client }),
+        signedInAs: account ? format(messages.consent.signedInAs, { personalId: maskPersonalId(account.personalId) }) : undefined,
+        items,
+        uid,
+        csrf: csrf.tokenFor(uid),
+        returnPath: `/interaction/${uid}`,
+      });
+    },
+
+    async allow(ctx: Context) {
+      const form = parseForm(ctx, csrfOnlyForm);
+      csrf.verify(ctx.params.uid as string, form.csrf);
+      const details = await loadInteraction(provider, ctx, 'consent');
+      const accountId = details.session!.accountId;
+      const clientId = String(details.params.client_id);
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId, clientId });
+      if (!grant) throw new Error(`grant ${details.grantId} of interaction ${details.uid} vanished`);
+
+      const missing = details.prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      const grantId = await grant.save();
+
+      await audit.record({ type: 'consent.granted', accountId, clientId, ip: ctx.ip, details: { scope: (missing.missingOIDCScope ?? []).join(' ') } });
+      await finishInteraction(provider, ctx, { consent: details.grantId ? {} : { grantId } }, true);
+    },
+  };
+}
+
+export type ConsentStep = ReturnType<typeof createConsentStep>;

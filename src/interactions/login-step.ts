@@ -1,0 +1,100 @@
+/**
+ * The login prompt: personal identification number + password. Later factors (TOTP, SMS, passkeys) and
+ * step-up join here as further steps deciding `acr`/`amr` through src/assurance/levels.ts.
+ */
+import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+
+import { acrFor, amrFor, sessionLevel, type AcrValues, type AuthenticationMethod } from '../assurance/levels.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { PasswordLogin } from '../authentication/password-login.ts';
+import { format } from '../i18n/messages.ts';
+import { localeOf } from '../http/locale.ts';
+import type { Views } from '../http/views.ts';
+import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
+import type { CsrfTokens } from './csrf.ts';
+import { loginForm, parseForm } from './forms.ts';
+import { clientDisplayName, finishInteraction, loadInteraction } from './interaction-context.ts';
+
+interface LoginStepDependencies {
+  provider: Provider;
+  views: Views;
+  csrf: CsrfTokens;
+  relyingParties: RelyingPartyStore;
+  signInWithPassword: PasswordLogin;
+  audit: AuditLog;
+  acrValues: AcrValues;
+}
+
+interface LoginPageState {
+  personalId?: string;
+  /** A problem with the whole form (wrong credentials). */
+  formError?: string;
+  personalIdError?: string;
+  passwordError?: string;
+}
+
+const PERSONAL_ID = /^\d{12}$/;
+
+export function createLoginStep({ provider, views, csrf, relyingParties, signInWithPassword, audit, acrValues }: LoginStepDependencies) {
+  async function renderLogin(ctx: Context, clientId: unknown, state: LoginPageState = {}) {
+    const { messages } = localeOf(ctx);
+    const client = await clientDisplayName(relyingParties, ctx, clientId);
+    const uid = ctx.params.uid as string;
+    const errors = [state.personalIdError && { field: 'personalId', text: state.personalIdError }, state.passwordError && { field: 'password', text: state.passwordError }].filter(Boolean);
+    views.render(ctx, 'login', {
+      title: messages.login.title,
+      intro: format(messages.login.intro, { client }),
+      cancel: format(messages.login.cancel, { client }),
+      uid,
+      csrf: csrf.tokenFor(uid),
+      personalId: state.personalId ?? '',
+      formError: state.formError,
+      personalIdError: state.personalIdError,
+      passwordError: state.passwordError,
+      fieldErrors: errors.length ? errors : undefined,
+      returnPath: `/interaction/${uid}`,
+    });
+  }
+
+  return {
+    renderLogin,
+
+    async submit(ctx: Context) {
+      const form = parseForm(ctx, loginForm);
+      csrf.verify(ctx.params.uid as string, form.csrf);
+      const details = await loadInteraction(provider, ctx, 'login');
+      const { messages } = localeOf(ctx);
+      const personalId = form.personalId.replace(/\s+/g, '');
+
+      const state: LoginPageState = { personalId };
+      if (!PERSONAL_ID.test(personalId)) state.personalIdError = messages.login.personalIdFormat;
+      if (!form.password) state.passwordError = messages.login.passwordRequired;
+      if (state.personalIdError || state.passwordError) {
+        ctx.status = 400;
+        return renderLogin(ctx, details.params.client_id, state);
+      }
+
+      const outcome = await signInWithPassword(personalId, form.password);
+      const clientId = String(details.params.client_id);
+      if (!outcome.ok) {
+        await audit.record({ type: 'login.failed', accountId: outcome.account?.id, clientId, ip: ctx.ip, details: { method: 'pwd' } });
+        // One message and one status for unknown number, wrong password and suspended account.
+        ctx.status = 401;
+        return renderLogin(ctx, details.params.client_id, { personalId, formError: messages.login.failed });
+      }
+
+      const methods: AuthenticationMethod[] = ['pwd'];
+      const level = sessionLevel(outcome.account.identityLevel, methods);
+      await audit.record({ type: 'login.succeeded', accountId: outcome.account.id, clientId, ip: ctx.ip, details: { method: 'pwd', level } });
+      await finishInteraction(
+        provider,
+        ctx,
+        { login: { accountId: outcome.account.id, acr: acrFor(level, acrValues), amr: amrFor(methods), remember: true } },
+        false,
+      );
+    },
+  };
+}
+
+export type LoginStep = ReturnType<typeof createLoginStep>;

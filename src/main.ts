@@ -1,0 +1,63 @@
+/**
+ * `npm start`: load the configuration, compose DinhDanh, listen, print the banner. Configuration problems
+ * stop the process with a message naming each setting and its fix.
+ */
+import { createServer } from 'node:http';
+
+import { createDinhDanh, type DinhDanh } from './compose.ts';
+import { ConfigError, loadConfig } from './config/load.ts';
+import { KeyRingError } from './keys/keyring.ts';
+
+function banner(dinhdanh: DinhDanh): string {
+  const { config, demo, notices } = dinhdanh;
+  const lines = [
+    '',
+    `DinhDanh is running at ${config.issuer}  (${config.env} mode)`,
+    `  discovery: ${config.issuer}/.well-known/openid-configuration`,
+    ...notices.map((notice) => `  note: ${notice}`),
+  ];
+  if (config.stores.backend === 'memory') {
+    lines.push('  storage: IN MEMORY (embedded default): every account, session and token is lost on restart.');
+  }
+  if (demo) {
+    lines.push(
+      '',
+      `Try it: open ${config.issuer}/demo and sign in as a synthetic demo citizen:`,
+      ...demo.citizens.map(
+        (citizen) => `  ${citizen.personalId}  password ${citizen.password.padEnd(16)} level ${citizen.identityLevel} account  (${citizen.name})`,
+      ),
+      '  (a password alone gives a level-1 session: level 2 also needs a second factor)',
+      '',
+      'Demo relying party (a public-service portal):',
+      `  client_id      ${demo.portal.clientId}`,
+      `  client_secret  ${demo.portal.clientSecret}   (client_secret_basic; new on every start)`,
+      `  redirect_uri   ${demo.portal.redirectUri}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+try {
+  const config = loadConfig();
+  const dinhdanh = await createDinhDanh(config);
+  const server = createServer(dinhdanh.app.callback());
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host || undefined, resolve));
+  process.stdout.write(banner(dinhdanh));
+  dinhdanh.logger.info({ issuer: config.issuer, port: config.http.port }, 'listening');
+
+  const shutdown = (signal: string) => {
+    dinhdanh.logger.info({ signal }, 'shutting down');
+    server.close(() => void dinhdanh.close().then(() => process.exit(0)));
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof KeyRingError) {
+    console.error(error.message);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
+}

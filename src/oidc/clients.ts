@@ -1,0 +1,27 @@
+/**
+ * Relying-party records → oidc-provider client metadata (OIDC Dynamic Client Registration §2 names).
+ */
+import type { ClientMetadata } from 'oidc-provider';
+
+import type { RelyingParty } from '../relying-parties/relying-party.ts';
+
+export function relyingPartyToClientMetadata(relyingParty: RelyingParty): ClientMetadata {
+  const allowsRefresh = relyingParty.allowedScopes.includes('offline_access');
+  return {
+    client_id: relyingParty.clientId,
+    ...(relyingParty.clientSecret ? { client_secret: relyingParty.clientSecret } : {}),
+    ...(relyingParty.jwks ? { jwks: relyingParty.jwks as ClientMetadata['jwks'] } : {}),
+    client_name: relyingParty.name.vi,
+    application_type: relyingParty.applicationType,
+    redirect_uris: relyingParty.redirectUris,
+    post_logout_redirect_uris: relyingParty.postLogoutRedirectUris,
+    response_types: ['code'],
+    grant_types: allowsRefresh ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
+    token_endpoint_auth_method: relyingParty.tokenEndpointAuthMethod,
+    // Scopes outside this list are refused with invalid_scope (data minimisation starts here).
+    scope: relyingParty.allowedScopes.join(' '),
+    id_token_signed_response_alg: 'ES256',
+    // auth_time in every ID token (OIDC Core §2): relying parties enforce their own re-authentication age.
+    require_auth_time: true,
+  };
+}

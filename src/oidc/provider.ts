@@ -1,0 +1,129 @@
+/**
+ * The oidc-provider configuration: DinhDanh's protocol baseline.
+ *
+ * - authorization code flow only (no implicit/hybrid: RFC 9700 §2.1.2), PKCE S256 for every client
+ *   (RFC 9700 §2.1.1; oidc-provider v9 has no `plain`), `iss` in authorization responses (RFC 9207),
+ *   PAR (RFC 9126), refresh-token rotation (RFC 9700 §4.14.2), introspection (RFC 7662), revocation
+ *   (RFC 7009), RP-initiated logout (OIDC RP-Initiated Logout 1.0), DPoP (RFC 9449);
+ * - devInteractions off: the citizen-facing pages are ours (src/interactions).
+ */
+import type { Context } from 'koa';
+import { Provider, type Adapter, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
+
+import type { AcrValues } from '../assurance/levels.ts';
+import type { Config } from '../config/schema.ts';
+import { format } from '../i18n/messages.ts';
+import { renderErrorPage } from '../http/errors.ts';
+import { localeOf } from '../http/locale.ts';
+import type { Views } from '../http/views.ts';
+import { claimsByScope } from './find-account.ts';
+
+/** Only asymmetric algorithms: no client secret ever doubles as a signing key. */
+const SIGNING_ALGORITHMS = ['ES256', 'PS256', 'RS256'];
+
+interface ProviderDependencies {
+  config: Config;
+  jwks: { keys: Record<string, unknown>[] };
+  adapter: (model: string) => Adapter;
+  findAccount: FindAccount;
+  views: Views;
+  acrValues: AcrValues;
+}
+
+export function createProvider({ config, jwks, adapter, findAccount, views, acrValues }: ProviderDependencies): Provider {
+  const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const ttl = config.oidc.ttl;
+
+  const configuration: Configuration = {
+    adapter,
+    findAccount,
+    jwks: jwks as Configuration['jwks'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    scopes: ['openid', 'offline_access', ...Object.keys(claimsByScope).filter((scope) => scope !== 'openid')],
+    claims: { ...claimsByScope, acr: null, amr: null, auth_time: null, sid: null } as unknown as Configuration['claims'],
+    acrValues: [acrValues.level1, acrValues.level2],
+    subjectTypes: ['public'],
+    clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: SIGNING_ALGORITHMS,
+      userinfoSigningAlgValues: SIGNING_ALGORITHMS,
+      introspectionSigningAlgValues: SIGNING_ALGORITHMS,
+      authorizationSigningAlgValues: SIGNING_ALGORITHMS,
+      requestObjectSigningAlgValues: SIGNING_ALGORITHMS,
+      clientAuthSigningAlgValues: SIGNING_ALGORITHMS,
+      dPoPSigningAlgValues: ['ES256', 'PS256'],
+    } as Configuration['enabledJWA'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'private_key_jwt',
+    },
+    rotateRefreshToken: true,
+    ttl: {
+      AuthorizationCode: ttl.authorizationCode,
+      AccessToken: ttl.accessToken,
+      IdToken: ttl.idToken,
+      RefreshToken: ttl.refreshToken,
+      Interaction: ttl.interaction,
+      Session: ttl.session,
+      Grant: ttl.refreshToken,
+    },
+    cookies: {
+      keys: [...config.cookies.keys],
+      names: { session: 'dd_session', interaction: 'dd_interaction', resume: 'dd_resume' },
+      long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
+      short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: config.oidc.devInteractions },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      introspection: {
+        enabled: true,
+        // A client may introspect only tokens issued to it (RFC 7662 §4: limit who learns about tokens).
+        allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId && client.clientAuthMethod !== 'none',
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx: KoaContextWithOIDC, form: string) {
+          const { messages } = localeOf(ctx as unknown as Context);
+          views.render(ctx as unknown as Context, 'logout', { title: messages.logout.title, form, returnPath: '/' });
+        },
+        async postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
+          const { messages } = localeOf(ctx as unknown as Context);
+          const clientName = ctx.oidc.client?.clientName;
+          views.render(ctx as unknown as Context, 'logged-out', {
+            title: messages.logout.doneTitle,
+            message: clientName ? format(messages.logout.doneClient, { client: clientName }) : messages.logout.done,
+            returnPath: '/',
+          });
+        },
+      },
+      dPoP: { enabled: true },
+      userinfo: { enabled: true },
+    },
+    clientBasedCORS(_ctx, origin, client) {
+      // Browser-based public clients may call the token and userinfo endpoints from their own origin only.
+      return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
+    },
+    async renderError(ctx, out, error) {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      renderErrorPage(ctx as unknown as Context, views, {
+        status,
+        code: out.error,
+        messageKey: status >= 500 ? 'generic' : 'oauth',
+        description: status >= 500 ? 'unexpected error' : out.error_description ?? '',
+      });
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.http.trustProxy;
+  return provider;
+}
