@@ -9,6 +9,11 @@ import Mustache from 'mustache';
 
 import { localeOf } from './locale.ts';
 
+/** HTML-escapes the five characters that matter inside text and quoted attributes (OWASP XSS rule #1/#2). */
+function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
 export function createViews(viewsDir: string) {
   const templates = new Map<string, string>();
   for (const file of readdirSync(viewsDir)) {
@@ -37,13 +42,14 @@ export function createViews(viewsDir: string) {
     render(ctx: Context, name: string, model: Record<string, unknown> & { title: string; returnPath?: string }): void {
       const { locale, messages } = localeOf(ctx);
       const view = { ...model, lang: locale, m: messages };
-      const body = Mustache.render(template(name), view);
+      const body = Mustache.render(template(name), view, {}, { escape: escapeHtml });
       ctx.type = 'text/html; charset=utf-8';
-      ctx.body = Mustache.render(layout!, {
-        ...view,
-        body,
-        switchLanguageUrl: switchLanguageUrl(ctx, messages.app.switchLanguageLocale, model.returnPath),
-      });
+      ctx.body = Mustache.render(
+        layout!,
+        { ...view, body, switchLanguageUrl: switchLanguageUrl(ctx, messages.app.switchLanguageLocale, model.returnPath) },
+        {},
+        { escape: escapeHtml },
+      );
     },
   };
 }

@@ -9,8 +9,11 @@ import { AppError } from '../http/errors.ts';
 
 const field = z.string().max(1024);
 
-export const loginForm = z.object({ personalId: field.default(''), password: field.default(''), csrf: field });
-export const csrfOnlyForm = z.object({ csrf: field });
+/** A missing token is the CSRF check's to refuse (403), not a malformed form (400). */
+const csrf = field.default('');
+
+export const loginForm = z.object({ personalId: field.default(''), password: field.default(''), csrf });
+export const csrfOnlyForm = z.object({ csrf });
 
 export function parseForm<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> {
   const parsed = schema.safeParse((ctx.request as unknown as { body?: unknown }).body ?? {});

@@ -41,7 +41,8 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
     responseTypes: ['code'],
     pkce: { required: () => true },
     scopes: ['openid', 'offline_access', ...Object.keys(claimsByScope).filter((scope) => scope !== 'openid')],
-    claims: { ...claimsByScope, acr: null, amr: null, auth_time: null, sid: null } as unknown as Configuration['claims'],
+    // acr and amr ride on `openid` so every ID token states how the citizen authenticated (OIDC Core §2).
+    claims: { ...claimsByScope, openid: [...claimsByScope.openid, 'acr', 'amr'], auth_time: null, sid: null } as unknown as Configuration['claims'],
     acrValues: [acrValues.level1, acrValues.level2],
     subjectTypes: ['public'],
     clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'none'],

@@ -1,0 +1,56 @@
+/**
+ * Builds the real DinhDanh through the composition root, listening on an ephemeral loopback port so the
+ * issuer URL, redirects and cookies are what a browser would see.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import supertest from 'supertest';
+
+import { createDinhDanh, type DinhDanh, type DinhDanhOverrides } from '../../src/compose.ts';
+import { loadConfig } from '../../src/config/load.ts';
+
+/** One key ring for the whole run: RSA generation is slow and every app may share the same keys. */
+export const sharedKeysDir = mkdtempSync(path.join(tmpdir(), 'dinhdanh-test-keys-'));
+
+export interface TestApp {
+  dinhdanh: DinhDanh;
+  issuer: string;
+  server: Server;
+  /** A cookie-keeping client, like one browser. */
+  agent: () => ReturnType<typeof supertest.agent>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(environment: Record<string, string> = {}, overrides: DinhDanhOverrides = {}): Promise<TestApp> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    environment: {
+      NODE_ENV: 'test',
+      ISSUER: issuer,
+      KEYS_DIR: sharedKeysDir,
+      // Cheaper hashing keeps the suite fast; production parameters are exercised by the benchmark.
+      ARGON2_MEMORY_KIB: '8192',
+      ARGON2_PASSES: '1',
+      ...environment,
+    },
+  });
+  const dinhdanh = await createDinhDanh(config, overrides);
+  server.on('request', dinhdanh.app.callback());
+  return {
+    dinhdanh,
+    issuer,
+    server,
+    agent: () => supertest.agent(server),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await dinhdanh.close();
+    },
+  };
+}
