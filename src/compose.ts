@@ -14,7 +14,8 @@ import type { Config } from './config/schema.ts';
 import { demoCitizens } from './demo/citizens.ts';
 import { createDemoPortalRouter } from './demo/portal.ts';
 import { seedDemo, type DemoSeed } from './demo/seed.ts';
-import { errorMiddleware, requestIdMiddleware } from './http/errors.ts';
+import { backendOutageMiddleware, classify, errorMiddleware, requestIdMiddleware } from './http/errors.ts';
+import { createHealthRouter } from './http/health.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { securityHeadersMiddleware } from './http/security-headers.ts';
 import { createViews } from './http/views.ts';
@@ -29,6 +30,7 @@ import { createProvider } from './oidc/provider.ts';
 import { InMemoryPopulationRegistry } from './registry/in-memory-registry.ts';
 import type { PopulationRegistry } from './registry/population-registry.ts';
 import { createMemoryStores } from './stores/memory/index.ts';
+import { createRedisMongoStores } from './stores/mongo/index.ts';
 import type { Stores } from './stores/stores.ts';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -40,21 +42,33 @@ export interface DinhDanhOverrides {
   registry?: PopulationRegistry;
 }
 
-function createStores(config: Config): Stores {
+async function createStores(config: Config): Promise<Stores> {
   switch (config.stores.backend) {
     case 'memory':
       return createMemoryStores();
+    case 'redis-mongo':
+      return createRedisMongoStores(config);
   }
 }
 
-export async function createDinhDanh(config: Config, overrides: DinhDanhOverrides = {}) {
+export async function createDinhDanh(config: Config, overrides: DinhDanhOverrides = {}): Promise<DinhDanh> {
   const logger = overrides.logger ?? pino({ level: config.log.level, base: { service: 'dinhdanh' } });
-  const notices: string[] = [];
 
   // Stores and outside systems.
-  const stores = overrides.stores ?? createStores(config);
+  const stores = overrides.stores ?? (await createStores(config));
   // Until the registry issue brings the simulator and the HTTP client, the registry is the demo population.
   const registry = overrides.registry ?? new InMemoryPopulationRegistry(demoCitizens.map((citizen) => citizen.record));
+
+  try {
+    return await composeOnStores(config, stores, registry, logger);
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+}
+
+async function composeOnStores(config: Config, stores: Stores, registry: PopulationRegistry, logger: Logger) {
+  const notices: string[] = [];
 
   // Domain services.
   const hasher = createPasswordHasher(config.passwords);
@@ -79,7 +93,11 @@ export async function createDinhDanh(config: Config, overrides: DinhDanhOverride
     views,
     acrValues,
   });
-  provider.on('server_error', (ctx, error) => logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'));
+  provider.on('server_error', (ctx, error) => {
+    // A backend outage is logged once by the error middleware; mark it so the JSON answer becomes a 503.
+    if (classify(error).status === 503) ctx.state.backendOutage = true;
+    else logger.error({ err: error, path: ctx.path }, 'oidc-provider server error');
+  });
 
   // HTTP: the provider is the Koa app; our middleware runs before its routes (Provider#use).
   const csrf = createCsrfTokens(config.cookies.keys[0]!);
@@ -89,13 +107,23 @@ export async function createDinhDanh(config: Config, overrides: DinhDanhOverride
     audit: stores.audit,
     maxFormBytes: config.http.maxFormBytes,
     loginStep: createLoginStep({ provider, views, csrf, relyingParties: stores.relyingParties, signInWithPassword, audit: stores.audit, acrValues }),
-    consentStep: createConsentStep({ provider, views, csrf, relyingParties: stores.relyingParties, accounts: stores.accounts, audit: stores.audit }),
+    consentStep: createConsentStep({
+      provider,
+      views,
+      csrf,
+      relyingParties: stores.relyingParties,
+      accounts: stores.accounts,
+      consents: stores.consents,
+      audit: stores.audit,
+    }),
   });
 
   provider.use(requestIdMiddleware());
   provider.use(securityHeadersMiddleware({ hsts: config.env === 'production' }));
   provider.use(localeMiddleware(config.i18n.defaultLocale));
   provider.use(errorMiddleware(views, logger));
+  provider.use(backendOutageMiddleware(logger));
+  provider.use(createHealthRouter(stores).routes());
   provider.use(mount('/static', serveStatic(path.join(viewsDir, 'static'), { maxage: 3600_000, index: false })));
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
@@ -119,4 +147,4 @@ export async function createDinhDanh(config: Config, overrides: DinhDanhOverride
   };
 }
 
-export type DinhDanh = Awaited<ReturnType<typeof createDinhDanh>>;
+export type DinhDanh = Awaited<ReturnType<typeof composeOnStores>>;

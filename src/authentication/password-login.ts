@@ -6,7 +6,7 @@
  * does not reveal who has an account.
  */
 import type { Account, AccountStore } from '../accounts/account.ts';
-import type { CredentialStore } from '../accounts/credentials.ts';
+import type { CredentialStore, PasswordCredential } from '../accounts/credentials.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
 
 export type PasswordLoginResult = { ok: true; account: Account } | { ok: false; account?: Account };
@@ -17,7 +17,9 @@ export async function createPasswordLogin(accounts: AccountStore, credentials: C
 
   return async function signInWithPassword(personalId: string, password: string): Promise<PasswordLoginResult> {
     const account = await accounts.findByPersonalId(personalId);
-    const [credential] = account ? await credentials.listForAccount(account.id, 'password') : [];
+    const credential = account
+      ? (await credentials.listForAccount(account.id, 'password')).find((candidate): candidate is PasswordCredential => candidate.type === 'password')
+      : undefined;
     const matches = await hasher.verify(credential?.hash ?? dummyHash, password);
     if (!account || !credential || !matches || account.status !== 'active') {
       return account ? { ok: false, account } : { ok: false };

@@ -15,7 +15,7 @@ export function productionRefusals(config: Config, defaults: Record<string, unkn
   }
   if (config.stores.backend === 'memory') {
     refusals.push(
-      'STORE_BACKEND (stores.backend) is "memory": accounts and sessions would vanish on restart and cannot be shared between processes. Configure the Redis + MongoDB backend.',
+      'STORE_BACKEND (stores.backend) is "memory": accounts and sessions would vanish on restart and cannot be shared between processes. Set STORE_BACKEND=redis-mongo with REDIS_URL and MONGODB_URI.',
     );
   }
   if (new URL(config.issuer).protocol !== 'https:') {
@@ -27,6 +27,12 @@ export function productionRefusals(config: Config, defaults: Record<string, unkn
   if (config.cookies.keys.some((key) => defaultCookieKeys.has(key) || key.startsWith('development-only'))) {
     refusals.push(
       'COOKIE_KEYS (cookies.keys) contains the published development keys: anyone could forge session cookies. Set COOKIE_KEYS to your own random keys (e.g. `openssl rand -base64 48`).',
+    );
+  }
+  const defaultSecretsKeys = new Set(((defaults.secrets as { keys?: string[] } | undefined)?.keys) ?? []);
+  if (config.secrets.keys.some((key) => defaultSecretsKeys.has(key) || key.startsWith('development'))) {
+    refusals.push(
+      'SECRETS_KEYS (secrets.keys) contains the published development key: TOTP seeds at rest would be readable by anyone. Set SECRETS_KEYS=<key id>:<`openssl rand 32 | basenc --base64url | tr -d =`>.',
     );
   }
   if (config.sms.provider === 'development-outbox') {

@@ -61,10 +61,70 @@ export const configSchema = z.strictObject({
     }),
   }),
   stores: z.strictObject({
-    backend: setting(z.enum(['memory']), {
+    backend: setting(z.enum(['memory', 'redis-mongo']), {
       env: 'STORE_BACKEND',
-      description: 'Where accounts, relying parties, audit events and protocol state live. `memory` is lost on restart.',
+      description:
+        'Where accounts, relying parties, audit events and protocol state live: `memory` (embedded, lost on restart) or `redis-mongo`.',
     }),
+  }),
+  redis: z.strictObject({
+    url: setting(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }), {
+      env: 'REDIS_URL',
+      description: 'Redis for protocol state, rate limits and one-time codes (single mode; credentials and TLS via the URL).',
+      secret: true,
+    }),
+    mode: setting(z.enum(['single', 'sentinel', 'cluster']), {
+      env: 'REDIS_MODE',
+      description: '`single` (REDIS_URL), `sentinel` (REDIS_SENTINELS + REDIS_SENTINEL_MASTER) or `cluster` (REDIS_CLUSTER_NODES).',
+    }),
+    sentinels: setting(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each entry must be host:port')), {
+      env: 'REDIS_SENTINELS',
+      description: 'Comma-separated host:port of the Sentinels (sentinel mode). Password and TLS come from REDIS_URL.',
+    }),
+    sentinelMaster: setting(z.string().min(1), {
+      env: 'REDIS_SENTINEL_MASTER',
+      description: 'Name of the master set the Sentinels watch (sentinel mode).',
+    }),
+    clusterNodes: setting(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each entry must be host:port')), {
+      env: 'REDIS_CLUSTER_NODES',
+      description: 'Comma-separated host:port seed nodes (cluster mode). Password and TLS come from REDIS_URL.',
+    }),
+    keyPrefix: setting(z.string().regex(/^[\w.-]*:$/, 'must end with ":" and contain no spaces or braces'), {
+      env: 'REDIS_KEY_PREFIX',
+      description: 'Prefix of every key DinhDanh writes, so one Redis can serve several deployments.',
+    }),
+    commandTimeoutMs: setting(z.number().int().min(50).max(60_000), {
+      env: 'REDIS_COMMAND_TIMEOUT_MS',
+      description: 'A Redis command not answered within this many ms fails (the citizen sees "please start again"), never hangs.',
+    }),
+  }),
+  mongodb: z.strictObject({
+    uri: setting(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'), {
+      env: 'MONGODB_URI',
+      description: 'MongoDB for accounts, credentials, relying parties, consents and the audit log.',
+      secret: true,
+    }),
+    database: setting(z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'), {
+      env: 'MONGODB_DATABASE',
+      description: 'Database name inside the MongoDB deployment.',
+    }),
+    timeoutMs: setting(z.number().int().min(100).max(60_000), {
+      env: 'MONGODB_TIMEOUT_MS',
+      description: 'Server selection, connect and per-operation timeout (ms): with MongoDB down, requests fail after this, never hang.',
+    }),
+  }),
+  secrets: z.strictObject({
+    keys: setting(
+      z
+        .array(z.string().regex(/^[\w-]+:[A-Za-z0-9_-]{43}$/, 'each entry must be <key id>:<32 random bytes, base64url>'))
+        .min(1),
+      {
+        env: 'SECRETS_KEYS',
+        description:
+          'Comma-separated `<key id>:<base64url 32 bytes>` that encrypt secrets at rest (TOTP seeds, recovery material) with AES-256-GCM; the first encrypts, all decrypt.',
+        secret: true,
+      },
+    ),
   }),
   keys: z.strictObject({
     dir: setting(z.string().min(1), {

@@ -9,6 +9,7 @@ import type { CredentialStore } from '../accounts/credentials.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
 import type { RelyingParty, RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import { fullName } from '../registry/population-registry.ts';
+import { DuplicateKeyError } from '../stores/errors.ts';
 import { demoCitizens } from './citizens.ts';
 
 export const DEMO_PORTAL_CLIENT_ID = 'demo-portal';
@@ -23,19 +24,26 @@ export async function seedDemo(
   hasher: PasswordHasher,
   issuer: string,
 ): Promise<DemoSeed> {
+  // Idempotent and safe when several processes seed one shared database at once: whoever creates an
+  // account also gives it its password; the others see DuplicateKeyError and move on.
   for (const citizen of demoCitizens) {
     if (await accounts.findByPersonalId(citizen.record.personalId)) continue;
-    const account = await accounts.create({
-      id: randomUUID(),
-      personalId: citizen.record.personalId,
-      identityLevel: citizen.identityLevel,
-      status: 'active',
-      phoneNumber: citizen.phoneNumber,
-    });
-    await credentials.create({ id: randomUUID(), accountId: account.id, type: 'password', hash: await hasher.hash(citizen.password) });
+    try {
+      const account = await accounts.create({
+        id: randomUUID(),
+        personalId: citizen.record.personalId,
+        identityLevel: citizen.identityLevel,
+        status: 'active',
+        phoneNumber: citizen.phoneNumber,
+      });
+      await credentials.create({ id: randomUUID(), accountId: account.id, type: 'password', hash: await hasher.hash(citizen.password) });
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError)) throw error;
+    }
   }
 
-  // A level-1-only portal: the one case where client_secret_basic is acceptable (a fresh secret per start).
+  // A level-1-only portal: the one case where client_secret_basic is acceptable. Its secret is made when the
+  // portal is first registered (per start on the embedded default, once per database otherwise).
   const portal: RelyingParty = {
     clientId: DEMO_PORTAL_CLIENT_ID,
     name: { vi: 'Cổng dịch vụ công (mẫu)', en: 'Public-service portal (demo)' },
@@ -49,8 +57,15 @@ export async function seedDemo(
     applicationType: 'web',
     disabled: false,
   };
-  const existing = await relyingParties.findByClientId(portal.clientId);
-  const stored = existing ?? (await relyingParties.create(portal));
+  let stored = await relyingParties.findByClientId(portal.clientId);
+  if (!stored) {
+    try {
+      stored = await relyingParties.create(portal);
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError)) throw error;
+      stored = (await relyingParties.findByClientId(portal.clientId))!;
+    }
+  }
 
   return {
     citizens: demoCitizens.map((citizen) => ({

@@ -10,6 +10,7 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import type { Messages } from '../i18n/messages.ts';
+import { StoreUnavailableError } from '../stores/errors.ts';
 import { localeOf } from './locale.ts';
 import type { Views } from './views.ts';
 
@@ -30,7 +31,7 @@ export class AppError extends Error {
   }
 }
 
-interface Classified {
+export interface Classified {
   status: number;
   code: string;
   messageKey: ErrorMessageKey;
@@ -38,7 +39,21 @@ interface Classified {
   unexpected: boolean;
 }
 
-function classify(error: unknown): Classified {
+/** Finds a backend outage however deep the provider or a library wrapped it. */
+function unavailableBackend(error: unknown): StoreUnavailableError | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    if (current instanceof StoreUnavailableError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function classify(error: unknown): Classified {
+  const outage = unavailableBackend(error);
+  if (outage) {
+    // Nothing was saved; the citizen retries from the relying party once the backend is back.
+    return { status: 503, code: 'temporarily_unavailable', messageKey: 'unavailable', description: `${outage.backend} unavailable`, unexpected: false };
+  }
   if (error instanceof AppError) {
     return { status: error.status, code: error.code, messageKey: error.messageKey, description: error.message, unexpected: false };
   }
@@ -91,7 +106,7 @@ export function errorMiddleware(views: Views, logger: Logger) {
     } catch (error) {
       const classified = classify(error);
       const log = { err: error, requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: classified.status };
-      if (classified.unexpected) logger.error(log, 'request failed');
+      if (classified.unexpected || classified.status === 503) logger.error(log, 'request failed');
       else logger.info({ ...log, err: undefined, code: classified.code, description: classified.description }, 'request refused');
 
       if (wantsJson(ctx)) {
@@ -102,5 +117,21 @@ export function errorMiddleware(views: Views, logger: Logger) {
       }
       renderErrorPage(ctx, views, { ...classified, description: classified.unexpected ? 'unexpected error' : classified.description });
     }
+  };
+}
+
+/**
+ * oidc-provider answers its own endpoints' failures with `500 server_error`. When the cause was a backend
+ * outage (flagged by the provider's server_error listener in compose.ts), API clients get the retryable
+ * `503 temporarily_unavailable` instead (RFC 6749 §4.1.2.1 names that error for exactly this).
+ */
+export function backendOutageMiddleware(logger: Logger) {
+  return async function reportBackendOutage(ctx: Context, next: Next) {
+    await next();
+    if (!ctx.state.backendOutage || ctx.status !== 500 || typeof ctx.body !== 'object' || ctx.body === null) return;
+    logger.error({ requestId: ctx.state.requestId, path: ctx.path }, 'backend unavailable during a protocol request');
+    ctx.status = 503;
+    ctx.set('retry-after', '5');
+    ctx.body = { error: 'temporarily_unavailable', error_description: 'a backend is briefly unavailable; nothing was changed, retry' };
   };
 }

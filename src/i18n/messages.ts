@@ -50,6 +50,7 @@ const vi = {
   errors: {
     title: 'Không thể tiếp tục',
     generic: 'Đã có lỗi xảy ra. Không có gì bị thay đổi. Vui lòng thử lại sau ít phút.',
+    unavailable: 'Hệ thống tạm thời gián đoạn. Không có gì được lưu. Vui lòng quay lại dịch vụ và bắt đầu lại sau ít phút.',
     sessionExpired: 'Phiên đăng nhập đã hết hạn hoặc đã được sử dụng. Vui lòng quay lại dịch vụ và bắt đầu lại.',
     badRequest: 'Yêu cầu không hợp lệ. Không có gì bị thay đổi. Vui lòng quay lại dịch vụ và bắt đầu lại.',
     tooLarge: 'Dữ liệu gửi lên quá lớn. Không có gì bị thay đổi.',
@@ -117,6 +118,7 @@ const en: Messages = {
   errors: {
     title: 'We cannot continue',
     generic: 'Something went wrong. Nothing was changed. Please try again in a few minutes.',
+    unavailable: 'The service is briefly interrupted. Nothing was saved. Please go back to the service and start again in a few minutes.',
     sessionExpired: 'Your sign-in has expired or was already used. Please go back to the service and start again.',
     badRequest: 'The request was not valid. Nothing was changed. Please go back to the service and start again.',
     tooLarge: 'The submitted data is too large. Nothing was changed.',

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import type { AccountStore } from '../accounts/account.ts';
+import type { ConsentStore } from '../accounts/consents.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { format } from '../i18n/messages.ts';
 import { localeOf } from '../http/locale.ts';
@@ -21,6 +22,7 @@ interface ConsentStepDependencies {
   csrf: CsrfTokens;
   relyingParties: RelyingPartyStore;
   accounts: AccountStore;
+  consents: ConsentStore;
   audit: AuditLog;
 }
 
@@ -33,7 +35,7 @@ function requestedScopes(details: InteractionDetails): string[] {
   return String(details.params.scope ?? '').split(' ').filter(Boolean);
 }
 
-export function createConsentStep({ provider, views, csrf, relyingParties, accounts, audit }: ConsentStepDependencies) {
+export function createConsentStep({ provider, views, csrf, relyingParties, accounts, consents, audit }: ConsentStepDependencies) {
   return {
     async renderConsent(ctx: Context, details: InteractionDetails) {
       const { messages } = localeOf(ctx);
@@ -75,6 +77,7 @@ export function createConsentStep({ provider, views, csrf, relyingParties, accou
       if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
       for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
       const grantId = await grant.save();
+      await consents.record({ accountId, clientId, scope: grant.getOIDCScope(), grantId });
 
       await audit.record({ type: 'consent.granted', accountId, clientId, ip: ctx.ip, details: { scope: (missing.missingOIDCScope ?? []).join(' ') } });
       await finishInteraction(provider, ctx, { consent: details.grantId ? {} : { grantId } }, true);

@@ -13,7 +13,7 @@ import { Provider, type Adapter, type Configuration, type FindAccount, type KoaC
 import type { AcrValues } from '../assurance/levels.ts';
 import type { Config } from '../config/schema.ts';
 import { format } from '../i18n/messages.ts';
-import { renderErrorPage } from '../http/errors.ts';
+import { classify, renderErrorPage } from '../http/errors.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
 import { claimsByScope } from './find-account.ts';
@@ -114,12 +114,15 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
     },
     async renderError(ctx, out, error) {
-      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      const classified = classify(error);
+      // A backend outage inside the provider is "start again", like everywhere else; other errors are OAuth's.
+      const outage = classified.status === 503;
+      const status = outage ? 503 : ((error as { statusCode?: number }).statusCode ?? 500);
       renderErrorPage(ctx as unknown as Context, views, {
         status,
-        code: out.error,
-        messageKey: status >= 500 ? 'generic' : 'oauth',
-        description: status >= 500 ? 'unexpected error' : out.error_description ?? '',
+        code: outage ? classified.code : out.error,
+        messageKey: outage ? 'unavailable' : status >= 500 ? 'generic' : 'oauth',
+        description: outage ? classified.description : status >= 500 ? 'unexpected error' : (out.error_description ?? ''),
       });
     },
   };

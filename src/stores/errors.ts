@@ -25,3 +25,18 @@ export class NotFoundError extends Error {
     super(`${entity} ${id} not found`);
   }
 }
+
+/**
+ * The backend did not answer in time or is unreachable. Nothing was changed by the failed call; the
+ * citizen is asked to start again and readiness reports the backend as down.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+
+  constructor(
+    readonly backend: 'redis' | 'mongodb',
+    cause: unknown,
+  ) {
+    super(`${backend} is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}

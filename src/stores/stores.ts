@@ -1,15 +1,25 @@
 import type { AccountStore } from '../accounts/account.ts';
+import type { ConsentStore } from '../accounts/consents.ts';
 import type { CredentialStore } from '../accounts/credentials.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
 
+export interface BackendHealth {
+  ok: boolean;
+  /** Why it is not ok (never a secret: no URIs with credentials). */
+  detail?: string;
+}
+
 /** Everything DinhDanh persists, as the composition root hands it out. One implementation per backend. */
 export interface Stores {
   accounts: AccountStore;
   credentials: CredentialStore;
+  consents: ConsentStore;
   relyingParties: RelyingPartyStore;
   audit: AuditLog;
   protocolState: ProtocolStateStore;
+  /** Readiness of each backend, answered within the backend's configured timeout. */
+  health(): Promise<Record<string, BackendHealth>>;
   close(): Promise<void>;
 }

@@ -1,19 +1,26 @@
 /** The embedded default: every store in this process's memory. */
+import type { Stores } from '../stores.ts';
 import { MemoryAccountStore } from './accounts.ts';
 import { MemoryAuditLog } from './audit-log.ts';
+import { MemoryConsentStore } from './consents.ts';
 import { MemoryCredentialStore } from './credentials.ts';
 import { MemoryProtocolStateStore } from './protocol-state.ts';
 import { MemoryRelyingPartyStore } from './relying-parties.ts';
 
-export function createMemoryStores() {
+export function createMemoryStores(): Stores {
+  const protocolState = new MemoryProtocolStateStore();
   return {
     accounts: new MemoryAccountStore(),
     credentials: new MemoryCredentialStore(),
+    consents: new MemoryConsentStore(),
     relyingParties: new MemoryRelyingPartyStore(),
     audit: new MemoryAuditLog(),
-    protocolState: new MemoryProtocolStateStore(),
+    protocolState,
+    async health() {
+      return { memory: { ok: true } };
+    },
     async close() {
-      await this.protocolState.close();
+      await protocolState.close();
     },
   };
 }
