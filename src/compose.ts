@@ -42,12 +42,12 @@ export interface DinhDanhOverrides {
   registry?: PopulationRegistry;
 }
 
-async function createStores(config: Config): Promise<Stores> {
+async function createStores(config: Config, logger: Logger): Promise<Stores> {
   switch (config.stores.backend) {
     case 'memory':
       return createMemoryStores();
     case 'redis-mongo':
-      return createRedisMongoStores(config);
+      return createRedisMongoStores(config, logger);
   }
 }
 
@@ -55,7 +55,7 @@ export async function createDinhDanh(config: Config, overrides: DinhDanhOverride
   const logger = overrides.logger ?? pino({ level: config.log.level, base: { service: 'dinhdanh' } });
 
   // Stores and outside systems.
-  const stores = overrides.stores ?? (await createStores(config));
+  const stores = overrides.stores ?? (await createStores(config, logger));
   // Until the registry issue brings the simulator and the HTTP client, the registry is the demo population.
   const registry = overrides.registry ?? new InMemoryPopulationRegistry(demoCitizens.map((citizen) => citizen.record));
 

@@ -7,6 +7,8 @@ import { createServer } from 'node:http';
 import { createDinhDanh, type DinhDanh } from './compose.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { KeyRingError } from './keys/keyring.ts';
+import { StoreUnavailableError } from './stores/errors.ts';
+import { SchemaOutdatedError } from './stores/mongo/index.ts';
 
 function banner(dinhdanh: DinhDanh): string {
   const { config, demo, notices } = dinhdanh;
@@ -55,9 +57,13 @@ try {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof KeyRingError) {
+  if (error instanceof ConfigError || error instanceof KeyRingError || error instanceof SchemaOutdatedError) {
     console.error(error.message);
     process.exit(78); // EX_CONFIG
+  }
+  if (error instanceof StoreUnavailableError) {
+    console.error(`DinhDanh cannot start: ${error.message}. Check REDIS_URL / MONGODB_URI and that the server is reachable.`);
+    process.exit(69); // EX_UNAVAILABLE
   }
   throw error;
 }

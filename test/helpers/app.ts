@@ -2,6 +2,7 @@
  * Builds the real DinhDanh through the composition root, listening on an ephemeral loopback port so the
  * issuer URL, redirects and cookies are what a browser would see.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import supertest from 'supertest';
 
 import { createDinhDanh, type DinhDanh, type DinhDanhOverrides } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { startMongo, startRedis, type TestServer } from './servers.ts';
 
 /** One key ring for the whole run: RSA generation is slow and every app may share the same keys. */
 export const sharedKeysDir = mkdtempSync(path.join(tmpdir(), 'dinhdanh-test-keys-'));
@@ -51,6 +53,41 @@ export async function startTestApp(environment: Record<string, string> = {}, ove
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await dinhdanh.close();
+    },
+  };
+}
+
+export type Backend = 'memory' | 'redis-mongo';
+export const backends: readonly Backend[] = ['memory', 'redis-mongo'];
+
+export interface BackendTestApp extends TestApp {
+  redis?: TestServer;
+  mongo?: TestServer;
+}
+
+/**
+ * The app on the chosen backend. `redis-mongo` starts a real Redis and a real MongoDB-protocol server for
+ * this app alone (or uses MONGODB_URI, with a fresh database) and stops them on close.
+ */
+export async function startTestAppOn(backend: Backend, suite: Mocha.Context, environment: Record<string, string> = {}): Promise<BackendTestApp> {
+  if (backend === 'memory') return startTestApp(environment);
+  const redis = await startRedis(suite);
+  const mongo = await startMongo(suite);
+  const app = await startTestApp({
+    STORE_BACKEND: 'redis-mongo',
+    REDIS_URL: redis.url,
+    MONGODB_URI: mongo.url,
+    MONGODB_DATABASE: `dinhdanh_test_${randomBytes(4).toString('hex')}`,
+    ...environment,
+  });
+  return {
+    ...app,
+    redis,
+    mongo,
+    async close() {
+      await app.close();
+      await redis.stop();
+      if (!mongo.external) await mongo.stop();
     },
   };
 }

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+import { recordSkip } from './skip-report.ts';
+
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const artifactsDir = path.resolve('test-artifacts');
 
@@ -15,6 +17,7 @@ export function requireChromium(suite: Mocha.Context): void {
   if (existsSync(chromiumPath)) return;
   const message = `Chromium not found at ${chromiumPath}: install it with \`sudo apt-get install -y chromium\` (or set CHROMIUM_PATH)`;
   if (process.env.CI === 'true') throw new Error(`${message}; CI must not skip the browser suite`);
+  recordSkip(suite, `Chromium not found at ${chromiumPath}`, 'sudo apt-get install -y chromium');
   console.warn(`  SKIPPED browser suite: ${message}`);
   suite.skip();
 }

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { backends, startTestAppOn, type TestApp } from '../helpers/app.ts';
 import { basicAuth, exchangeCode, signIn } from '../helpers/login-flow.ts';
 
 const LEVEL_1_CITIZEN = { personalId: '079195123456', password: 'demo-binh-2026' };
 const LEVEL_2_CITIZEN = { personalId: '001089012345', password: 'demo-an-2026' };
 
-describe('authorization code flow with PKCE over HTTP', () => {
+for (const backend of backends) describe(`authorization code flow with PKCE over HTTP (${backend} stores)`, function () {
   let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
+  before(async function () {
+    app = await startTestAppOn(backend, this);
   });
-  after(() => app.close());
+  after(async () => app?.close());
 
   const portal = () => app.dinhdanh.demo!.portal;
   const verifyIdToken = (idToken: string, nonce: string) =>

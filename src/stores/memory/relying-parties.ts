@@ -10,7 +10,9 @@ export class MemoryRelyingPartyStore implements RelyingPartyStore {
   }
 
   async list() {
-    return [...this.#byClientId.values()].map((relyingParty) => structuredClone(relyingParty));
+    return [...this.#byClientId.values()]
+      .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0))
+      .map((relyingParty) => structuredClone(relyingParty));
   }
 
   async create(relyingParty: RelyingParty) {

@@ -36,7 +36,7 @@ export class MongoAccountStore implements AccountStore {
       const document: AccountDocument = { _id: id, ...account, createdAt: now, updatedAt: now };
       await this.#accounts.insertOne(document);
       return toAccount(document);
-    });
+    }, async () => ((await this.#accounts.countDocuments({ _id: id }, { limit: 1 })) ? 'id' : 'personalId'));
   }
 
   update(id: string, changes: AccountChanges) {

@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import { MongoServerError, type Collection, type Db } from 'mongodb';
 
 import type { Credential, CredentialChanges, CredentialStore, CredentialType, NewCredential } from '../../accounts/credentials.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
@@ -15,13 +15,15 @@ type CredentialDocument = Record<string, unknown> & {
   sealedSeed?: string;
 };
 
-/** Collection `credentials`; index on accountId (see migrations.ts). */
+/** Collections `credentials` (index on accountId) and `totp_used_steps` (replay markers; see migrations.ts). */
 export class MongoCredentialStore implements CredentialStore {
   readonly #credentials: Collection<CredentialDocument>;
+  readonly #usedSteps: Collection<{ _id: string; credentialId: string; step: number; usedAt: Date }>;
   readonly #secrets: SecretBox;
 
   constructor(db: Db, secrets: SecretBox) {
     this.#credentials = db.collection<CredentialDocument>('credentials');
+    this.#usedSteps = db.collection('totp_used_steps');
     this.#secrets = secrets;
   }
 
@@ -74,14 +76,24 @@ export class MongoCredentialStore implements CredentialStore {
 
   acceptTotpStep(id: string, step: number) {
     return mongoCall('credential', async () => {
-      // One conditional update: the server applies it atomically, so one of concurrent equal steps wins.
-      const result = await this.#credentials.updateOne(
-        { _id: id, type: 'totp', $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }] },
+      const credential = await this.#credentials.findOne({ _id: id, type: 'totp' }, { projection: { lastUsedStep: 1 } });
+      if (!credential) throw new NotFoundError('TOTP credential', id);
+      if (typeof credential.lastUsedStep === 'number' && credential.lastUsedStep >= step) return false;
+      // The unique _id of a (credential, step) marker is what makes acceptance exactly-once: an insert is
+      // atomic on every MongoDB-protocol server, a conditional update is not on all of them (FerretDB v1).
+      try {
+        await this.#usedSteps.insertOne({ _id: `${id}:${step}`, credentialId: id, step, usedAt: new Date() });
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === 11000) return false;
+        throw error;
+      }
+      await this.#credentials.updateOne(
+        { _id: id, $or: [{ lastUsedStep: { $exists: false } }, { lastUsedStep: { $lt: step } }] },
         { $set: { lastUsedStep: step, updatedAt: new Date() } },
       );
-      if (result.modifiedCount === 1) return true;
-      if (!(await this.#credentials.countDocuments({ _id: id, type: 'totp' }, { limit: 1 }))) throw new NotFoundError('TOTP credential', id);
-      return false;
+      // Steps below lastUsedStep are refused by the check above, so their markers are no longer needed.
+      await this.#usedSteps.deleteMany({ credentialId: id, step: { $lt: step } });
+      return true;
     });
   }
 

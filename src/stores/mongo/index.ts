@@ -2,6 +2,7 @@
  * The production backend: protocol state in Redis, everything durable in MongoDB.
  */
 import { MongoClient } from 'mongodb';
+import type { Logger } from 'pino';
 
 import type { Config } from '../../config/schema.ts';
 import { createSecretBox } from '../../crypto/secret-box.ts';
@@ -23,9 +24,9 @@ export function createMongoClient(settings: Config['mongodb']): MongoClient {
   return new MongoClient(settings.uri, {
     serverSelectionTimeoutMS: settings.timeoutMs,
     connectTimeoutMS: settings.timeoutMs,
-    socketTimeoutMS: settings.timeoutMs * 2,
-    // Client-side operation timeout: no request waits on MongoDB longer than this.
-    timeoutMS: settings.timeoutMs,
+    // No operation waits on a silent server longer than this (the driver then fails it, never hangs).
+    socketTimeoutMS: settings.timeoutMs,
+    waitQueueTimeoutMS: settings.timeoutMs,
     appName: 'dinhdanh',
   });
 }
@@ -48,8 +49,8 @@ async function withTimeout(check: Promise<unknown>, timeoutMs: number): Promise<
  * Connects both backends. Outside production the MongoDB indexes are migrated on start; in production the
  * schema must already be current (`npm run migrate`), or start-up stops with that instruction.
  */
-export async function createRedisMongoStores(config: Config): Promise<Stores> {
-  const redis = createRedisClient(config.redis);
+export async function createRedisMongoStores(config: Config, logger: Logger): Promise<Stores> {
+  const redis = createRedisClient(config.redis, (error) => logger.warn({ err: error.message }, 'redis connection error; reconnecting'));
   const mongo = createMongoClient(config.mongodb);
   const db = mongo.db(config.mongodb.database);
   try {

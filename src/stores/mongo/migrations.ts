@@ -21,6 +21,8 @@ export const migrations: readonly Migration[] = [
       accounts: [{ key: { personalId: 1 }, name: 'personalId_unique', unique: true }],
       credentials: [{ key: { accountId: 1, type: 1 }, name: 'accountId_type' }],
       consents: [{ key: { accountId: 1 }, name: 'accountId' }],
+      // Replay markers; older ones are deleted as newer steps are accepted (no TTL index: FerretDB v1 lacks it).
+      totp_used_steps: [{ key: { credentialId: 1, step: 1 }, name: 'credentialId_step' }],
       relying_parties: [],
       audit_events: [
         { key: { accountId: 1, at: -1 }, name: 'accountId_at' },
@@ -40,7 +42,8 @@ export async function migrate(db: Db): Promise<{ from: number; to: number }> {
       // Re-running a migration is harmless: creating an existing identical index is a no-op.
       for (const [collection, indexes] of Object.entries(migration.indexes)) {
         if (!(await db.listCollections({ name: collection }).hasNext())) await db.createCollection(collection);
-        if (indexes.length) await db.collection(collection).createIndexes(indexes);
+        // One index per call: FerretDB v1 can panic on a createIndexes with several compound indexes.
+        for (const index of indexes) await db.collection(collection).createIndexes([index]);
       }
       await db
         .collection<{ _id: number; description: string; appliedAt: Date }>(META)

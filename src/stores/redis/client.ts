@@ -15,7 +15,14 @@ function hostAndPort(entry: string) {
   return { host: entry.slice(0, separator), port: Number(entry.slice(separator + 1)) };
 }
 
-export function createRedisClient(settings: Config['redis']): RedisClient {
+/** `onError`: connection errors while reconnecting (ioredis treats an unheard 'error' event as a crash). */
+export function createRedisClient(settings: Config['redis'], onError: (error: Error) => void = () => undefined): RedisClient {
+  const client = connect(settings);
+  client.on('error', onError);
+  return client;
+}
+
+function connect(settings: Config['redis']): RedisClient {
   const url = new URL(settings.url);
   const common: RedisOptions = {
     commandTimeout: settings.commandTimeoutMs,
