@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 
 import { startTestAppOn, type BackendTestApp } from '../helpers/app.ts';
 import { basicAuth, csrfFrom, exchangeCode, signIn, startAuthorization } from '../helpers/login-flow.ts';
+import { eventually } from './backends.ts';
 
 const CITIZEN = { personalId: '079195123456', password: 'demo-binh-2026' };
 
@@ -69,11 +70,7 @@ describe('backend faults during a login', function () {
     assert.ok(eventsAfter - eventsBefore <= 1, 'at most the failed attempt itself was audited, no sign-in');
 
     const fresh = app.agent();
-    const deadline = Date.now() + 10_000;
-    while ((await fresh.get('/health/ready')).status !== 200) {
-      assert.ok(Date.now() < deadline, 'ready again within 10 s');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await eventually(async () => assert.equal((await fresh.get('/health/ready')).status, 200), 10_000);
     const { code, pkce } = await signIn(app, fresh, CITIZEN.personalId, CITIZEN.password);
     assert.equal((await exchangeCode(app, fresh, code!, pkce.verifier)).status, 200);
   });
@@ -99,10 +96,6 @@ describe('backend faults during a login', function () {
     } finally {
       await app.mongo!.start();
     }
-    const deadline = Date.now() + 15_000;
-    while ((await agent.get('/health/ready')).status !== 200) {
-      assert.ok(Date.now() < deadline, 'ready again within 15 s');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await eventually(async () => assert.equal((await agent.get('/health/ready')).status, 200), 15_000);
   });
 });

@@ -10,18 +10,7 @@ import { Redis } from 'ioredis';
 import { MongoClient, MongoServerError } from 'mongodb';
 
 import { startMongo, startRedis, type TestServer } from '../helpers/servers.ts';
-
-async function eventually<T>(operation: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+import { eventually } from './backends.ts';
 
 /** PING over a raw socket: the server's own answer, with no client library in between. */
 function rawPing(port: number): Promise<string> {
