@@ -61,13 +61,19 @@ function fromEnvironment(schema: z.ZodType, raw: string): unknown {
   }
 }
 
-function readJson(file: string, problems: string[]): Record<string, unknown> {
+function readJson(file: string, problems: string[], source = file): Record<string, unknown> {
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    problems.push(`${file}: cannot be read as JSON (${(error as Error).message}). Fix the file or remove it.`);
+    problems.push(`${source}: cannot be read as JSON (${(error as Error).message}). Fix the file or remove it.`);
     return {};
   }
+  if (!isPlainObject(parsed)) {
+    problems.push(`${source}: must contain a JSON object of settings, not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}. Fix the file or remove it.`);
+    return {};
+  }
+  return parsed;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -135,7 +141,7 @@ export function loadConfig({
     if (!existsSync(environment.CONFIG_FILE)) {
       problems.push(`CONFIG_FILE points to ${environment.CONFIG_FILE}, which does not exist. Fix the path or unset CONFIG_FILE.`);
     } else {
-      raw = deepMerge(raw, readJson(environment.CONFIG_FILE, problems));
+      raw = deepMerge(raw, readJson(environment.CONFIG_FILE, problems, `CONFIG_FILE (${environment.CONFIG_FILE})`));
     }
   }
   raw.env = mode;

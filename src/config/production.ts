@@ -35,6 +35,11 @@ export function productionRefusals(config: Config, defaults: Record<string, unkn
       'SECRETS_KEYS (secrets.keys) contains the published development key: TOTP seeds at rest would be readable by anyone. Set SECRETS_KEYS=<key id>:<`openssl rand 32 | basenc --base64url | tr -d =`>.',
     );
   }
+  if (config.registry.mode === 'simulated') {
+    refusals.push(
+      'REGISTRY_MODE (registry.mode) is "simulated": citizens would be matched against a synthetic population. Set REGISTRY_MODE=http and REGISTRY_URL.',
+    );
+  }
   if (config.sms.provider === 'development-outbox') {
     refusals.push(
       'SMS_PROVIDER (sms.provider) is "development-outbox": one-time codes would be printed instead of sent. Configure an SMS gateway.',

@@ -172,6 +172,45 @@ export const configSchema = z.strictObject({
     passes: setting(z.number().int().min(1).max(10), { env: 'ARGON2_PASSES', description: 'argon2id time cost (passes).' }),
     parallelism: setting(z.number().int().min(1).max(16), { env: 'ARGON2_PARALLELISM', description: 'argon2id lanes.' }),
   }),
+  registry: z.strictObject({
+    mode: setting(z.enum(['simulated', 'http']), {
+      env: 'REGISTRY_MODE',
+      description:
+        '`simulated`: the synthetic population in-process (development). `http`: the registry service at REGISTRY_URL (or `npm run registry`). Production refuses `simulated`.',
+    }),
+    url: setting(absoluteUrl, {
+      env: 'REGISTRY_URL',
+      description: 'Base URL of the population registry API (http mode).',
+    }),
+    callerId: setting(z.string().min(1), {
+      env: 'REGISTRY_CALLER_ID',
+      description: 'Who DinhDanh is to the registry: `iss`/`sub` of the client assertions it signs (RFC 7523).',
+    }),
+    callerKeyFile: setting(z.string(), {
+      env: 'REGISTRY_CALLER_KEY_FILE',
+      description: 'Private JWK (ES256) that signs DinhDanh\'s client assertions to the registry (http mode).',
+    }),
+    timeoutMs: setting(z.number().int().min(50).max(30_000), {
+      env: 'REGISTRY_TIMEOUT_MS',
+      description: 'Per-attempt timeout of a registry call.',
+    }),
+    retries: setting(z.number().int().min(0).max(5), {
+      env: 'REGISTRY_RETRIES',
+      description: 'Extra attempts (with jittered backoff) for idempotent registry calls.',
+    }),
+    claimsCacheSeconds: setting(z.number().int().min(0).max(3600), {
+      env: 'REGISTRY_CLAIMS_CACHE_SECONDS',
+      description: 'How long identity claims read from the registry may be reused before asking again.',
+    }),
+    populationSize: setting(z.number().int().min(1).max(1_000_000), {
+      env: 'REGISTRY_POPULATION_SIZE',
+      description: 'Size of the synthetic population (simulated mode and `npm run registry`).',
+    }),
+    populationSeed: setting(z.string().min(1), {
+      env: 'REGISTRY_POPULATION_SEED',
+      description: 'Seed of the synthetic population: the same seed always yields the same citizens.',
+    }),
+  }),
   sms: z.strictObject({
     provider: setting(z.enum(['development-outbox']), {
       env: 'SMS_PROVIDER',
