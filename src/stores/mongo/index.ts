@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.ts';
 import { createSecretBox } from '../../crypto/secret-box.ts';
 import { createRedisClient } from '../redis/client.ts';
+import { RedisOneTimeCodeStore } from '../redis/one-time-codes.ts';
 import { RedisProtocolStateStore } from '../redis/protocol-state.ts';
 import type { BackendHealth, Stores } from '../stores.ts';
 import { MongoAccountStore } from './accounts.ts';
@@ -76,6 +77,7 @@ export async function createRedisMongoStores(config: Config, logger: Logger): Pr
     relyingParties: new MongoRelyingPartyStore(db),
     audit: new MongoAuditLog(db),
     protocolState: new RedisProtocolStateStore(redis, config.redis.keyPrefix),
+    oneTimeCodes: new RedisOneTimeCodeStore(redis, config.redis.keyPrefix),
     async health() {
       const [redisHealth, mongoHealth] = await Promise.all([
         withTimeout(redis.ping(), config.redis.commandTimeoutMs),
