@@ -10,7 +10,17 @@ import { pino, type Logger } from 'pino';
 
 import { createPasswordHasher } from './accounts/password-hasher.ts';
 import { createPasswordLogin } from './authentication/password-login.ts';
+import { createPasswordPolicy, loadCommonPasswords } from './accounts/password-policy.ts';
+import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/one-time-codes.ts';
+import { defaultConfigDir } from './config/load.ts';
 import type { Config } from './config/schema.ts';
+import { createEnrollment } from './enrollment/enrollment.ts';
+import { createEnrollmentRouter } from './enrollment/router.ts';
+import { createAccountSuspension, createCitizenLookup, createLoginStatusCheck } from './registry/live-status.ts';
+import { createDevelopmentOutboxRouter } from './sms/development-outbox-page.ts';
+import { DevelopmentSmsOutbox } from './sms/development-outbox.ts';
+import { HttpSmsGateway } from './sms/http-gateway.ts';
+import type { SmsSender } from './sms/sms-sender.ts';
 import { demoCitizens } from './demo/citizens.ts';
 import { createDemoPortalRouter } from './demo/portal.ts';
 import { seedDemo, type DemoSeed } from './demo/seed.ts';
@@ -40,6 +50,18 @@ export interface DinhDanhOverrides {
   logger?: Logger;
   stores?: Stores;
   registry?: PopulationRegistry;
+  /** Epoch milliseconds for time-bound rules (one-time codes); tests move it instead of sleeping. */
+  clock?: () => number;
+}
+
+/** The SMS port's implementation (production refuses the development outbox in config). */
+function createSmsSender(config: Config, logger: Logger): SmsSender {
+  switch (config.sms.provider) {
+    case 'development-outbox':
+      return new DevelopmentSmsOutbox(logger);
+    case 'http':
+      return new HttpSmsGateway({ url: config.sms.gatewayUrl, token: config.sms.gatewayToken, timeoutMs: config.sms.timeoutMs, sender: config.sms.sender });
+  }
 }
 
 async function createStores(config: Config, logger: Logger): Promise<Stores> {
@@ -60,19 +82,35 @@ export async function createDinhDanh(config: Config, overrides: DinhDanhOverride
   const registry = overrides.registry ?? new InMemoryPopulationRegistry(demoCitizens.map((citizen) => citizen.record));
 
   try {
-    return await composeOnStores(config, stores, registry, logger);
+    return await composeOnStores(config, stores, registry, logger, overrides.clock ?? Date.now);
   } catch (error) {
     await stores.close();
     throw error;
   }
 }
 
-async function composeOnStores(config: Config, stores: Stores, registry: PopulationRegistry, logger: Logger) {
+async function composeOnStores(config: Config, stores: Stores, registry: PopulationRegistry, logger: Logger, clock: () => number) {
   const notices: string[] = [];
 
   // Domain services.
   const hasher = createPasswordHasher(config.passwords);
   const signInWithPassword = await createPasswordLogin(stores.accounts, stores.credentials, hasher);
+  const suspend = createAccountSuspension(stores.accounts, stores.audit);
+  const registryAllowsLogin = createLoginStatusCheck(registry, suspend, logger);
+  const lookUpCitizen = createCitizenLookup(registry, config.registry.claimsCacheSeconds, clock);
+  const sms = createSmsSender(config, logger);
+  const enrollment = createEnrollment({
+    registry,
+    accounts: stores.accounts,
+    credentials: stores.credentials,
+    hasher,
+    checkPassword: createPasswordPolicy(loadCommonPasswords(defaultConfigDir)),
+    codes: createOneTimeCodes(stores.oneTimeCodes, config.cookies.keys[0]!, defaultOneTimeCodeRules, clock),
+    sms,
+    audit: stores.audit,
+    logger,
+    passwordResetUrl: `${config.issuer}/account/recover`,
+  });
   const demo: DemoSeed | undefined = config.demo.seed ? await seedDemo(stores, hasher, config.issuer) : undefined;
 
   // Protocol.
@@ -89,7 +127,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     config,
     jwks: keys.jwks as { keys: Record<string, unknown>[] },
     adapter: createAdapterFactory(stores.protocolState, stores.relyingParties),
-    findAccount: createFindAccount(stores.accounts, registry),
+    findAccount: createFindAccount(stores.accounts, lookUpCitizen, suspend),
     views,
     acrValues,
   });
@@ -106,7 +144,16 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     csrf,
     audit: stores.audit,
     maxFormBytes: config.http.maxFormBytes,
-    loginStep: createLoginStep({ provider, views, csrf, relyingParties: stores.relyingParties, signInWithPassword, audit: stores.audit, acrValues }),
+    loginStep: createLoginStep({
+      provider,
+      views,
+      csrf,
+      relyingParties: stores.relyingParties,
+      signInWithPassword,
+      registryAllowsLogin,
+      audit: stores.audit,
+      acrValues,
+    }),
     consentStep: createConsentStep({
       provider,
       views,
@@ -127,6 +174,10 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   provider.use(mount('/static', serveStatic(path.join(viewsDir, 'static'), { maxage: 3600_000, index: false })));
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
+  provider.use(
+    createEnrollmentRouter({ enrollment, views, csrf, maxFormBytes: config.http.maxFormBytes, flowTtlSeconds: defaultOneTimeCodeRules.flowTtlSeconds }).routes(),
+  );
+  if (sms instanceof DevelopmentSmsOutbox) provider.use(createDevelopmentOutboxRouter(sms, views).routes());
   if (demo) {
     const portal = createDemoPortalRouter({ config, views, portal: demo.portal });
     provider.use(portal.routes());
@@ -141,6 +192,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     keyRing,
     demo,
     notices,
+    sms,
     async close() {
       await stores.close();
     },

@@ -9,7 +9,9 @@ export type AuditEventType =
   | 'consent.granted'
   | 'consent.denied'
   | 'logout'
-  | 'account.created';
+  | 'account.created'
+  | 'account.suspended'
+  | 'enrollment.started';
 
 export interface AuditEvent {
   id: string;

@@ -45,6 +45,9 @@ export function productionRefusals(config: Config, defaults: Record<string, unkn
       'SMS_PROVIDER (sms.provider) is "development-outbox": one-time codes would be printed instead of sent. Configure an SMS gateway.',
     );
   }
+  if (config.sms.provider === 'http' && !config.sms.gatewayToken) {
+    refusals.push('SMS_GATEWAY_TOKEN (sms.gatewayToken) is empty: the SMS gateway would accept messages from anyone. Set SMS_GATEWAY_TOKEN.');
+  }
   if (config.demo.seed) {
     refusals.push('DEMO_SEED (demo.seed) is on: synthetic demo citizens with published passwords would exist. Set DEMO_SEED=false.');
   }

@@ -212,9 +212,27 @@ export const configSchema = z.strictObject({
     }),
   }),
   sms: z.strictObject({
-    provider: setting(z.enum(['development-outbox']), {
+    provider: setting(z.enum(['development-outbox', 'http']), {
       env: 'SMS_PROVIDER',
-      description: 'How one-time codes reach phones. `development-outbox` only prints them; never in production.',
+      description:
+        'How one-time codes reach phones: `http` (a generic HTTP SMS gateway) or `development-outbox` (logged and shown at /dev/sms, never sent; refused in production).',
+    }),
+    gatewayUrl: setting(absoluteUrl, {
+      env: 'SMS_GATEWAY_URL',
+      description: 'The HTTP SMS gateway endpoint: POST {"to","text","sender"} with a bearer token (http provider).',
+    }),
+    gatewayToken: setting(z.string(), {
+      env: 'SMS_GATEWAY_TOKEN',
+      description: 'Bearer token for the SMS gateway (http provider).',
+      secret: true,
+    }),
+    sender: setting(z.string().min(1).max(11), {
+      env: 'SMS_SENDER',
+      description: 'Sender name shown on the phone (brand name registered with the carriers).',
+    }),
+    timeoutMs: setting(z.number().int().min(100).max(30_000), {
+      env: 'SMS_TIMEOUT_MS',
+      description: 'How long to wait for the SMS gateway to accept a message.',
     }),
   }),
   i18n: z.strictObject({

@@ -52,7 +52,7 @@ export async function seedDemo(
     postLogoutRedirectUris: [`${issuer}/demo`],
     tokenEndpointAuthMethod: 'client_secret_basic',
     clientSecret: randomBytes(32).toString('base64url'),
-    allowedScopes: ['openid', 'profile', 'phone', 'offline_access'],
+    allowedScopes: ['openid', 'profile', 'address', 'phone', 'offline_access'],
     minimumLevel: 1,
     applicationType: 'web',
     disabled: false,

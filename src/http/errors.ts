@@ -10,6 +10,7 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import type { Messages } from '../i18n/messages.ts';
+import { RegistryUnavailableError } from '../registry/population-registry.ts';
 import { StoreUnavailableError } from '../stores/errors.ts';
 import { localeOf } from './locale.ts';
 import type { Views } from './views.ts';
@@ -49,6 +50,9 @@ function unavailableBackend(error: unknown): StoreUnavailableError | undefined {
 }
 
 export function classify(error: unknown): Classified {
+  if (error instanceof RegistryUnavailableError) {
+    return { status: 503, code: 'temporarily_unavailable', messageKey: 'registryUnavailable', description: 'population registry unavailable', unexpected: false };
+  }
   const outage = unavailableBackend(error);
   if (outage) {
     // Nothing was saved; the citizen retries from the relying party once the backend is back.

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import { acrFor, amrFor, sessionLevel, type AcrValues, type AuthenticationMethod } from '../assurance/levels.ts';
+import type { Account } from '../accounts/account.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { PasswordLogin } from '../authentication/password-login.ts';
 import { format } from '../i18n/messages.ts';
@@ -22,6 +23,8 @@ interface LoginStepDependencies {
   csrf: CsrfTokens;
   relyingParties: RelyingPartyStore;
   signInWithPassword: PasswordLogin;
+  /** The registry's live status check: false when the account was just suspended. */
+  registryAllowsLogin: (account: Account) => Promise<boolean>;
   audit: AuditLog;
   acrValues: AcrValues;
 }
@@ -36,7 +39,7 @@ interface LoginPageState {
 
 const PERSONAL_ID = /^\d{12}$/;
 
-export function createLoginStep({ provider, views, csrf, relyingParties, signInWithPassword, audit, acrValues }: LoginStepDependencies) {
+export function createLoginStep({ provider, views, csrf, relyingParties, signInWithPassword, registryAllowsLogin, audit, acrValues }: LoginStepDependencies) {
   async function renderLogin(ctx: Context, clientId: unknown, state: LoginPageState = {}) {
     const { messages } = localeOf(ctx);
     const client = await clientDisplayName(relyingParties, ctx, clientId);
@@ -53,6 +56,7 @@ export function createLoginStep({ provider, views, csrf, relyingParties, signInW
       personalIdError: state.personalIdError,
       passwordError: state.passwordError,
       fieldErrors: errors.length ? errors : undefined,
+      enrollUrl: `/enroll?return=${encodeURIComponent(`/interaction/${uid}`)}`,
       returnPath: `/interaction/${uid}`,
     });
   }
@@ -77,7 +81,7 @@ export function createLoginStep({ provider, views, csrf, relyingParties, signInW
 
       const outcome = await signInWithPassword(personalId, form.password);
       const clientId = String(details.params.client_id);
-      if (!outcome.ok) {
+      if (!outcome.ok || !(await registryAllowsLogin(outcome.account))) {
         await audit.record({ type: 'login.failed', accountId: outcome.account?.id, clientId, ip: ctx.ip, details: { method: 'pwd' } });
         // One message and one status for unknown number, wrong password and suspended account.
         ctx.status = 401;

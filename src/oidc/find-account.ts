@@ -5,36 +5,51 @@
 import type { FindAccount } from 'oidc-provider';
 
 import type { AccountStore } from '../accounts/account.ts';
-import { fullName, type PopulationRegistry } from '../registry/population-registry.ts';
+import { suspensionReason, type CitizenLookup, type createAccountSuspension } from '../registry/live-status.ts';
+import { fullName } from '../registry/population-registry.ts';
 
 /** Claims per scope (OIDC Core §5.4). What a relying party may request is limited by its registration. */
 export const claimsByScope = {
   openid: ['sub'],
-  profile: ['name', 'family_name', 'middle_name', 'given_name', 'birthdate', 'gender'],
+  // registry_checked_at: when the population registry last confirmed these data (epoch seconds).
+  profile: ['name', 'family_name', 'middle_name', 'given_name', 'birthdate', 'gender', 'registry_checked_at'],
+  // Permanent residence as registered (OIDC Core §5.1.1 address claim).
+  address: ['address'],
   phone: ['phone_number', 'phone_number_verified'],
 } as const;
 
-export function createFindAccount(accounts: AccountStore, registry: PopulationRegistry): FindAccount {
+export function createFindAccount(
+  accounts: AccountStore,
+  lookUpCitizen: CitizenLookup,
+  suspend: ReturnType<typeof createAccountSuspension>,
+): FindAccount {
   return async (_ctx, sub) => {
     const account = await accounts.findById(sub);
     if (!account || account.status !== 'active') return undefined;
+    // Every release of claims (token, userinfo) asks the registry (through its short cache): a death or a
+    // revoked card ends the account's tokens as soon as the registry says so. No answer → 503, no claims.
+    const { record, checkedAt } = await lookUpCitizen(account.personalId);
+    const reason = suspensionReason(record && { lifeStatus: record.lifeStatus, cardStatus: record.card.status });
+    if (reason) {
+      await suspend(account, reason, 'claims');
+      return undefined;
+    }
     return {
       accountId: account.id,
       // oidc-provider filters this down to the granted scopes and claims.
       async claims() {
-        const citizen = await registry.findCitizen(account.personalId);
         return {
           sub: account.id,
           phone_number: account.phoneNumber,
           phone_number_verified: true,
-          ...(citizen && {
-            name: fullName(citizen),
-            family_name: citizen.familyName,
-            middle_name: citizen.middleName || undefined,
-            given_name: citizen.givenName,
-            birthdate: citizen.birthDate,
-            gender: citizen.sex,
-          }),
+          name: fullName(record!),
+          family_name: record!.familyName,
+          middle_name: record!.middleName || undefined,
+          given_name: record!.givenName,
+          birthdate: record!.birthDate,
+          gender: record!.sex,
+          address: { formatted: record!.permanentResidence, country: 'VN' },
+          registry_checked_at: Math.floor(checkedAt.getTime() / 1000),
         };
       },
     };

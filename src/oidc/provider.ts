@@ -121,7 +121,7 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       renderErrorPage(ctx as unknown as Context, views, {
         status,
         code: outage ? classified.code : out.error,
-        messageKey: outage ? 'unavailable' : status >= 500 ? 'generic' : 'oauth',
+        messageKey: outage ? classified.messageKey : status >= 500 ? 'generic' : 'oauth',
         description: outage ? classified.description : status >= 500 ? 'unexpected error' : (out.error_description ?? ''),
       });
     },

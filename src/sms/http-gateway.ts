@@ -20,6 +20,8 @@ export class HttpSmsGateway implements SmsSender {
     } catch (error) {
       throw new SmsUnavailableError(`SMS gateway did not answer: ${(error as Error).message}`, { cause: error });
     }
+    // The body is not needed; release the connection either way.
+    await response.body?.cancel();
     if (!response.ok) throw new SmsUnavailableError(`SMS gateway answered ${response.status}`);
   }
 }

@@ -280,6 +280,9 @@ describe('configuration loading (loadConfig)', () => {
       SECRETS_KEYS: ownSecretsKey,
       STORE_BACKEND: 'redis-mongo',
       REGISTRY_MODE: 'http',
+      SMS_PROVIDER: 'http',
+      SMS_GATEWAY_URL: 'https://sms.example.vn/send',
+      SMS_GATEWAY_TOKEN: 'gateway-token-0123456789',
       OIDC_DEV_INTERACTIONS: 'false',
       DEMO_SEED: 'false',
       KEYS_GENERATE_MISSING: 'false',
@@ -294,6 +297,7 @@ describe('configuration loading (loadConfig)', () => {
       generateMissing: 'KEYS_GENERATE_MISSING (keys.generateMissing) is on',
       memoryStores: 'STORE_BACKEND (stores.backend) is "memory"',
       simulatedRegistry: 'REGISTRY_MODE (registry.mode) is "simulated"',
+      smsGatewayToken: 'SMS_GATEWAY_TOKEN (sms.gatewayToken) is empty',
       smsOutbox: 'SMS_PROVIDER (sms.provider) is "development-outbox"',
     } as const;
 
@@ -309,10 +313,8 @@ describe('configuration loading (loadConfig)', () => {
     }
     const reports = (problems: readonly string[], message: string) => problems.some((problem) => problem.includes(message));
 
-    it('leaves only the SMS outbox refusal once every fixable item is fixed (the baseline for the cases below)', () => {
-      const problems = problemsOf(fixedProduction());
-      assert.equal(problems.length, 1, problems.join('\n'));
-      assert.ok(reports(problems, refusal.smsOutbox), problems.join('\n'));
+    it('starts in production once every refusal is fixed (the baseline for the cases below)', () => {
+      assert.deepEqual(problemsOf(fixedProduction()), []);
     });
 
     const cases: { name: string; message: string; flip: Record<string, string>; fix: Record<string, string> }[] = [
@@ -370,25 +372,36 @@ describe('configuration loading (loadConfig)', () => {
         flip: { REGISTRY_MODE: 'simulated' },
         fix: { REGISTRY_MODE: 'http' },
       },
+      {
+        name: 'the development SMS outbox (SMS_PROVIDER=development-outbox)',
+        message: refusal.smsOutbox,
+        flip: { SMS_PROVIDER: 'development-outbox' },
+        fix: { SMS_PROVIDER: 'http' },
+      },
+      {
+        name: 'an SMS gateway without a token',
+        message: refusal.smsGatewayToken,
+        flip: { SMS_GATEWAY_TOKEN: '' },
+        fix: { SMS_GATEWAY_TOKEN: 'gateway-token-0123456789' },
+      },
     ];
 
     for (const { name, message, flip, fix } of cases) {
       it(`refuses ${name} in production, and no longer once it is fixed`, () => {
         const flipped = problemsOf({ ...fixedProduction(), ...flip });
         assert.ok(reports(flipped, message), `expected "${message}" in:\n${flipped.join('\n')}`);
-        assert.equal(flipped.length, 2, `only this refusal is added to the SMS one:\n${flipped.join('\n')}`);
+        assert.equal(flipped.length, 1, `only this refusal is reported:\n${flipped.join('\n')}`);
         const fixed = problemsOf({ ...fixedProduction(), ...fix });
         assert.ok(!reports(fixed, message), `did not expect "${message}" in:\n${fixed.join('\n')}`);
       });
     }
 
     it('each refusal message says how to fix it', () => {
-      const problems = problemsOf({
-        NODE_ENV: 'production',
-        OIDC_DEV_INTERACTIONS: 'true',
-        DEMO_SEED: 'true',
-        KEYS_GENERATE_MISSING: 'true',
-      });
+      const problems = [
+        ...problemsOf({ NODE_ENV: 'production', OIDC_DEV_INTERACTIONS: 'true', DEMO_SEED: 'true', KEYS_GENERATE_MISSING: 'true' }),
+        // The gateway-token refusal exists only once an HTTP gateway is chosen.
+        ...problemsOf({ ...fixedProduction(), SMS_GATEWAY_TOKEN: '' }),
+      ];
       assert.equal(problems.length, Object.keys(refusal).length, problems.join('\n'));
       for (const message of Object.values(refusal)) assert.ok(reports(problems, message), `${message} in:\n${problems.join('\n')}`);
       for (const problem of problems) assert.match(problem, /\b(Set|Configure) /, problem);

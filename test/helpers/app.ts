@@ -69,8 +69,13 @@ export interface BackendTestApp extends TestApp {
  * The app on the chosen backend. `redis-mongo` starts a real Redis and a real MongoDB-protocol server for
  * this app alone (or uses MONGODB_URI, with a fresh database) and stops them on close.
  */
-export async function startTestAppOn(backend: Backend, suite: Mocha.Context, environment: Record<string, string> = {}): Promise<BackendTestApp> {
-  if (backend === 'memory') return startTestApp(environment);
+export async function startTestAppOn(
+  backend: Backend,
+  suite: Mocha.Context,
+  environment: Record<string, string> = {},
+  overrides: DinhDanhOverrides = {},
+): Promise<BackendTestApp> {
+  if (backend === 'memory') return startTestApp(environment, overrides);
   const redis = await startRedis(suite);
   const mongo = await startMongo(suite);
   const app = await startTestApp({
@@ -79,7 +84,7 @@ export async function startTestAppOn(backend: Backend, suite: Mocha.Context, env
     MONGODB_URI: mongo.url,
     MONGODB_DATABASE: `dinhdanh_test_${randomBytes(4).toString('hex')}`,
     ...environment,
-  });
+  }, overrides);
   return {
     ...app,
     redis,

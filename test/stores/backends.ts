@@ -64,15 +64,4 @@ export async function mongoBackend(suite: Mocha.Context): Promise<MongoBackend> 
   };
 }
 
-/** Retries `operation` until it succeeds or `timeoutMs` passes: for "works again after a restart". */
-export async function eventually<T>(operation: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+export { eventually } from '../helpers/eventually.ts';
