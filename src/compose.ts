@@ -15,7 +15,9 @@ import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/on
 import { defaultConfigDir } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createEnrollment } from './enrollment/enrollment.ts';
-import { createEnrollmentRouter } from './enrollment/router.ts';
+import { createPhoneChallenges } from './enrollment/phone-challenges.ts';
+import { createPasswordRecovery } from './enrollment/recovery.ts';
+import { createPhoneFlowRouters } from './enrollment/router.ts';
 import { createAccountSuspension, createCitizenLookup, createLoginStatusCheck } from './registry/live-status.ts';
 import { createDevelopmentOutboxRouter } from './sms/development-outbox-page.ts';
 import { DevelopmentSmsOutbox } from './sms/development-outbox.ts';
@@ -99,18 +101,12 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   const registryAllowsLogin = createLoginStatusCheck(registry, suspend, logger);
   const lookUpCitizen = createCitizenLookup(registry, config.registry.claimsCacheSeconds, clock);
   const sms = createSmsSender(config, logger);
-  const enrollment = createEnrollment({
-    registry,
-    accounts: stores.accounts,
-    credentials: stores.credentials,
-    hasher,
-    checkPassword: createPasswordPolicy(loadCommonPasswords(defaultConfigDir)),
-    codes: createOneTimeCodes(stores.oneTimeCodes, config.cookies.keys[0]!, defaultOneTimeCodeRules, clock),
-    sms,
-    audit: stores.audit,
-    logger,
-    passwordResetUrl: `${config.issuer}/account/recover`,
-  });
+  const codes = createOneTimeCodes(stores.oneTimeCodes, config.cookies.keys[0]!, defaultOneTimeCodeRules, clock);
+  const phoneChallenges = createPhoneChallenges({ codes, sms, logger });
+  const checkPassword = createPasswordPolicy(loadCommonPasswords(defaultConfigDir));
+  const accountServices = { registry, accounts: stores.accounts, credentials: stores.credentials, hasher, checkPassword, codes, phoneChallenges, audit: stores.audit };
+  const enrollment = createEnrollment({ ...accountServices, passwordResetUrl: `${config.issuer}/account/recover` });
+  const recovery = createPasswordRecovery(accountServices);
   const demo: DemoSeed | undefined = config.demo.seed ? await seedDemo(stores, hasher, config.issuer) : undefined;
 
   // Protocol.
@@ -174,9 +170,9 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   provider.use(mount('/static', serveStatic(path.join(viewsDir, 'static'), { maxage: 3600_000, index: false })));
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
-  provider.use(
-    createEnrollmentRouter({ enrollment, views, csrf, maxFormBytes: config.http.maxFormBytes, flowTtlSeconds: defaultOneTimeCodeRules.flowTtlSeconds }).routes(),
-  );
+  for (const router of createPhoneFlowRouters({ enrollment, recovery, phoneChallenges, views, csrf, maxFormBytes: config.http.maxFormBytes, flowTtlSeconds: codes.rules.flowTtlSeconds })) {
+    provider.use(router.routes());
+  }
   if (sms instanceof DevelopmentSmsOutbox) provider.use(createDevelopmentOutboxRouter(sms, views).routes());
   if (demo) {
     const portal = createDemoPortalRouter({ config, views, portal: demo.portal });

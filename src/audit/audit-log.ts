@@ -11,7 +11,9 @@ export type AuditEventType =
   | 'logout'
   | 'account.created'
   | 'account.suspended'
-  | 'enrollment.started';
+  | 'enrollment.started'
+  | 'recovery.started'
+  | 'account.password_reset';
 
 export interface AuditEvent {
   id: string;

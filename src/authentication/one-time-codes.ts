@@ -11,7 +11,7 @@ import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 
 export interface Challenge {
   id: string;
-  purpose: 'enrollment';
+  purpose: 'enrollment' | 'recovery';
   /** What the code is bound to (personal ID number, phone number, …); returned once verified. */
   data: Record<string, string>;
   codeHash: string;

@@ -36,10 +36,11 @@ function isRealDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
+/** Checks the identity fields, and the mobile number unless `askPhone` is false (recovery uses the account's). */
 export function validateEnrollmentFields(
   raw: EnrollmentFields,
   messages: Messages['enroll'],
-  today: string = new Date().toISOString().slice(0, 10),
+  { askPhone = true, today = new Date().toISOString().slice(0, 10) }: { askPhone?: boolean; today?: string } = {},
 ): { fields: EnrollmentFields; errors: FieldErrors } {
   const fields: EnrollmentFields = {
     personalId: raw.personalId.replace(/\s+/g, ''),
@@ -60,9 +61,11 @@ export function validateEnrollmentFields(
   // Letters (any script, with their combining marks), spaces, apostrophes and hyphens; 2–100 characters.
   if (!/^[\p{L}\p{M}][\p{L}\p{M}' -]{1,99}$/u.test(fields.fullName)) errors.fullName = messages.fullNameRequired;
 
-  const e164 = toE164(fields.phoneNumber);
-  if (!e164) errors.phoneNumber = messages.phoneNumberInvalid;
-  else fields.phoneNumber = e164;
+  if (askPhone) {
+    const e164 = toE164(fields.phoneNumber);
+    if (!e164) errors.phoneNumber = messages.phoneNumberInvalid;
+    else fields.phoneNumber = e164;
+  }
 
   return { fields, errors };
 }

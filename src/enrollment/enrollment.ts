@@ -8,17 +8,16 @@
  * sending or not sending changes no timing. The truth reaches only the phone of the account's owner.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 
 import type { Account, AccountStore } from '../accounts/account.ts';
 import type { CredentialStore } from '../accounts/credentials.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
 import type { PasswordPolicy, PasswordProblem } from '../accounts/password-policy.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { AttemptOutcome, OneTimeCodes, ResendOutcome } from '../authentication/one-time-codes.ts';
+import type { OneTimeCodes } from '../authentication/one-time-codes.ts';
 import { catalogue, format, type Locale } from '../i18n/messages.ts';
 import type { PopulationRegistry } from '../registry/population-registry.ts';
-import type { SmsSender } from '../sms/sms-sender.ts';
+import type { PhoneChallenges } from './phone-challenges.ts';
 import { DuplicateKeyError } from '../stores/errors.ts';
 
 export interface EnrollmentRequest {
@@ -44,19 +43,14 @@ interface EnrollmentDependencies {
   hasher: PasswordHasher;
   checkPassword: PasswordPolicy;
   codes: OneTimeCodes;
-  sms: SmsSender;
+  phoneChallenges: PhoneChallenges;
   audit: AuditLog;
-  logger: Logger;
   /** Where "reset your password" points in messages. */
   passwordResetUrl: string;
 }
 
-export function createEnrollment({ registry, accounts, credentials, hasher, checkPassword, codes, sms, audit, logger, passwordResetUrl }: EnrollmentDependencies) {
-  /** Fire and forget: the answer to the citizen never waits for (or reveals) a message being sent. */
-  function sendLater(to: string, text: string) {
-    sms.send({ to, text }).catch((error: unknown) => logger.error({ err: error }, 'SMS could not be sent'));
-  }
-
+export function createEnrollment({ registry, accounts, credentials, hasher, checkPassword, codes, phoneChallenges, audit, passwordResetUrl }: EnrollmentDependencies) {
+  const { sendLater } = phoneChallenges;
   return {
     /**
      * @returns the challenge id to continue with (real or decoy: the caller cannot tell, by design).
@@ -70,7 +64,7 @@ export function createEnrollment({ registry, accounts, credentials, hasher, chec
 
       if (matches && !existing) {
         const { id, code } = await codes.start('enrollment', data);
-        sendLater(request.phoneNumber, format(messages.smsCode, { code: code! }));
+        sendLater(request.phoneNumber, phoneChallenges.codeText('enrollment', request.locale, code!));
         await audit.record({ type: 'enrollment.started', ip: request.ip, details: { outcome: 'code_sent' } });
         return id;
       }
@@ -90,28 +84,6 @@ export function createEnrollment({ registry, accounts, credentials, hasher, chec
       return id;
     },
 
-    async verifyCode(challengeId: string, code: string): Promise<{ outcome: AttemptOutcome; attemptsLeft: number }> {
-      return codes.verify(challengeId, code);
-    },
-
-    async resend(challengeId: string): Promise<ResendOutcome> {
-      const challenge = await codes.get(challengeId);
-      if (!challenge) return 'missing';
-      const decoy = challenge.data.decoy === '1';
-      const { outcome, code } = await codes.resend(challengeId, { decoy });
-      if (code) sendLater(challenge.data.phoneNumber!, format(catalogue[(challenge.data.locale ?? 'vi') as Locale].enroll.smsCode, { code }));
-      return outcome;
-    },
-
-    /** Phone verified? (The password page is shown only then.) */
-    async isVerified(challengeId: string): Promise<boolean> {
-      return (await codes.get(challengeId))?.verified === true;
-    },
-
-    async phoneNumberOf(challengeId: string): Promise<string | undefined> {
-      return (await codes.get(challengeId))?.data.phoneNumber;
-    },
-
     /**
      * Creates the account with its password. Nothing is created unless the phone was verified; the flow is
      * taken atomically (a double submit creates one account); a concurrent enrollment for the same number
@@ -119,7 +91,7 @@ export function createEnrollment({ registry, accounts, credentials, hasher, chec
      */
     async complete(challengeId: string, password: string, ip?: string): Promise<CompletionResult> {
       const pending = await codes.get(challengeId);
-      if (!pending?.verified) return { outcome: 'not_verified' };
+      if (!pending?.verified || pending.purpose !== 'enrollment') return { outcome: 'not_verified' };
       const problem = checkPassword(password, { personalId: pending.data.personalId!, phoneNumber: pending.data.phoneNumber!, birthDate: pending.data.birthDate! });
       if (problem) return { outcome: 'weak_password', problem };
       const hash = await hasher.hash(password);

@@ -1,9 +1,14 @@
 /**
- * The enrollment pages, designed for a phone and working without JavaScript:
- *   GET/POST /enroll            identity data + mobile number
- *   GET/POST /enroll/code       the SMS code (POST /enroll/resend for a new one)
- *   GET/POST /enroll/password   the password, then the account exists
- * The flow lives in a one-time-code challenge; the browser holds only its id in a signed cookie.
+ * The phone-verified pages, designed for a phone and working without JavaScript. Two flows share them:
+ *
+ *   enrollment (/enroll)                      identity data + mobile number → code → password → level-1 account
+ *   password recovery (/account/recover)      identity data → code to the account's number → new password
+ *
+ *   GET/POST <prefix>            the identity form
+ *   GET/POST <prefix>/code       the SMS code (POST <prefix>/resend for a new one)
+ *   GET/POST <prefix>/password   the password, then the flow's outcome
+ *
+ * A flow lives in a one-time-code challenge; the browser holds only its id in a signed cookie.
  */
 import { randomBytes } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
@@ -11,18 +16,20 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 
+import type { Challenge } from '../authentication/one-time-codes.ts';
 import { AppError } from '../http/errors.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
-import { format } from '../i18n/messages.ts';
+import { format, type Locale, type Messages } from '../i18n/messages.ts';
 import type { CsrfTokens } from '../interactions/csrf.ts';
 import { parseForm } from '../interactions/forms.ts';
 import { RegistryUnavailableError } from '../registry/population-registry.ts';
 import type { Enrollment } from './enrollment.ts';
-import { maskPhone, validateEnrollmentFields, type FieldErrors } from './enrollment-form.ts';
+import { maskPhone, validateEnrollmentFields, type EnrollmentFields, type FieldErrors } from './enrollment-form.ts';
+import type { PhoneChallenges } from './phone-challenges.ts';
+import type { PasswordRecovery } from './recovery.ts';
 
-const FLOW_COOKIE = 'dd_enroll';
-const NONCE_COOKIE = 'dd_enroll_nonce';
+const NONCE_COOKIE = 'dd_phone_nonce';
 /** Only a login in progress may be returned to: no open redirect. */
 const RETURN_PATH = /^\/interaction\/[\w-]+$/;
 
@@ -32,45 +39,126 @@ const codeForm = z.object({ code: field.default(''), csrf: field.default(''), re
 const passwordForm = z.object({ password: field.default(''), passwordConfirm: field.default(''), csrf: field.default(''), return: field.default('') });
 const csrfForm = z.object({ csrf: field.default(''), return: field.default('') });
 
-interface EnrollmentRouterDependencies {
+type Outcome =
+  | { page: 'done' }
+  | { page: 'password'; error: string }
+  | { page: 'expired' }
+  | { page: 'refused'; status: number; message: string };
+
+/** What differs between the two flows. */
+interface Flow {
+  purpose: Challenge['purpose'];
+  prefix: string;
+  cookie: string;
+  askPhone: boolean;
+  texts(messages: Messages): { title: string; intro: string; note?: string; passwordTitle: string; passwordIntro: string; passwordSubmit: string; doneTitle: string; done: string; flowExpired: string };
+  codeSent(messages: Messages, challenge: Challenge): string;
+  begin(fields: EnrollmentFields, locale: Locale, ip: string): Promise<string>;
+  complete(challengeId: string, password: string, ip: string, messages: Messages): Promise<Outcome>;
+}
+
+interface PhoneFlowRouterDependencies {
   enrollment: Enrollment;
+  recovery: PasswordRecovery;
+  phoneChallenges: PhoneChallenges;
   views: Views;
   csrf: CsrfTokens;
   maxFormBytes: number;
   flowTtlSeconds: number;
 }
 
-export function createEnrollmentRouter({ enrollment, views, csrf, maxFormBytes, flowTtlSeconds }: EnrollmentRouterDependencies) {
-  const router = new Router({ prefix: '/enroll' });
+function passwordProblemText(messages: Messages, problem: 'too_short' | 'too_long' | 'common' | 'contains_personal_data') {
+  const { enroll } = messages;
+  return { too_short: enroll.passwordTooShort, too_long: enroll.passwordTooLong, common: enroll.passwordCommon, contains_personal_data: enroll.passwordPersonal }[problem];
+}
+
+export function createPhoneFlowRouters({ enrollment, recovery, phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds }: PhoneFlowRouterDependencies) {
+  const enrollmentFlow: Flow = {
+    purpose: 'enrollment',
+    prefix: '/enroll',
+    cookie: 'dd_enroll',
+    askPhone: true,
+    texts: ({ enroll }) => ({ ...enroll, note: undefined }),
+    codeSent: (messages, challenge) => format(messages.enroll.codeSent, { phone: maskPhone(challenge.data.phoneNumber!) }),
+    begin: (fields, locale, ip) => enrollment.begin({ ...fields, locale, ip }),
+    async complete(challengeId, password, ip, messages) {
+      const result = await enrollment.complete(challengeId, password, ip);
+      switch (result.outcome) {
+        case 'created':
+          return { page: 'done' };
+        case 'weak_password':
+          return { page: 'password', error: passwordProblemText(messages, result.problem) };
+        case 'already_enrolled':
+          return { page: 'refused', status: 409, message: messages.enroll.alreadyEnrolled };
+        case 'not_verified':
+          return { page: 'expired' };
+      }
+    },
+  };
+
+  const recoveryFlow: Flow = {
+    purpose: 'recovery',
+    prefix: '/account/recover',
+    cookie: 'dd_recover',
+    askPhone: false,
+    texts: ({ recover }) => recover,
+    // The account's number is not shown: the form proves knowledge of identity data, not of the phone.
+    codeSent: (messages) => messages.recover.codeSent,
+    begin: (fields, locale, ip) => recovery.begin({ personalId: fields.personalId, fullName: fields.fullName, birthDate: fields.birthDate, locale, ip }),
+    async complete(challengeId, password, ip, messages) {
+      const result = await recovery.complete(challengeId, password, ip);
+      switch (result.outcome) {
+        case 'password_changed':
+          return { page: 'done' };
+        case 'weak_password':
+          return { page: 'password', error: passwordProblemText(messages, result.problem) };
+        case 'not_verified':
+          return { page: 'expired' };
+      }
+    },
+  };
+
+  return [enrollmentFlow, recoveryFlow].map((flow) => createFlowRouter(flow, { phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds }));
+}
+
+function createFlowRouter(flow: Flow, { phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds }: Omit<PhoneFlowRouterDependencies, 'enrollment' | 'recovery'>) {
+  const router = new Router({ prefix: flow.prefix });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: `${maxFormBytes}b`, encoding: 'utf-8' });
+  const { prefix } = flow;
 
   const cookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, signed: true, maxAge: flowTtlSeconds * 1000 });
 
-  /** A per-browser nonce the CSRF token is bound to (the enrollment has no session before its first post). */
+  /** A per-browser nonce the CSRF token is bound to (these flows have no session before their first post). */
   function csrfToken(ctx: Context): string {
     let nonce = ctx.cookies.get(NONCE_COOKIE, { signed: true });
     if (!nonce) {
       nonce = randomBytes(16).toString('base64url');
       ctx.cookies.set(NONCE_COOKIE, nonce, { ...cookieOptions(ctx), maxAge: undefined });
     }
-    return csrf.tokenFor(`enroll:${nonce}`);
+    return csrf.tokenFor(`phone:${nonce}`);
   }
   function checkCsrf(ctx: Context, presented: string) {
-    csrf.verify(`enroll:${ctx.cookies.get(NONCE_COOKIE, { signed: true }) ?? 'none'}`, presented);
+    csrf.verify(`phone:${ctx.cookies.get(NONCE_COOKIE, { signed: true }) ?? 'none'}`, presented);
   }
   const returnPathOf = (value: unknown) => (typeof value === 'string' && RETURN_PATH.test(value) ? value : '');
-  const flowOf = (ctx: Context) => ctx.cookies.get(FLOW_COOKIE, { signed: true });
+  const flowOf = (ctx: Context) => ctx.cookies.get(flow.cookie, { signed: true }) ?? '';
   const withReturn = (path: string, returnPath: string) => (returnPath ? `${path}?return=${encodeURIComponent(returnPath)}` : path);
-
-  function renderStart(ctx: Context, model: { values?: Record<string, string>; errors?: FieldErrors; formError?: string; returnPath: string }) {
+  const page = (ctx: Context) => {
     const { messages } = localeOf(ctx);
+    return { messages, texts: flow.texts(messages) };
+  };
+
+  function renderStart(ctx: Context, model: { values?: Record<string, string>; errors?: FieldErrors; returnPath: string }) {
+    const { texts } = page(ctx);
     const errors = model.errors ?? {};
-    views.render(ctx, 'enroll-start', {
-      title: messages.enroll.title,
+    views.render(ctx, 'phone-start', {
+      title: texts.title,
+      texts,
+      prefix,
+      askPhone: flow.askPhone,
       csrf: csrfToken(ctx),
       values: model.values ?? {},
       errors,
-      formError: model.formError,
       fieldErrors: Object.entries(errors).map(([name, text]) => ({ field: name, text })),
       hasFieldErrors: Object.keys(errors).length > 0,
       returnPath: model.returnPath,
@@ -78,25 +166,38 @@ export function createEnrollmentRouter({ enrollment, views, csrf, maxFormBytes, 
   }
 
   async function renderCode(ctx: Context, model: { returnPath: string; error?: string; notice?: string }) {
-    const { messages } = localeOf(ctx);
-    const phone = await enrollment.phoneNumberOf(flowOf(ctx) ?? '');
-    if (!phone) return renderExpired(ctx, model.returnPath);
-    views.render(ctx, 'enroll-code', {
+    const { messages } = page(ctx);
+    const challenge = await phoneChallenges.find(flowOf(ctx), flow.purpose);
+    if (!challenge) return renderExpired(ctx, model.returnPath);
+    if (challenge.verified) return continueToPassword(ctx, model.returnPath);
+    views.render(ctx, 'phone-code', {
       title: messages.enroll.codeTitle,
-      sent: format(messages.enroll.codeSent, { phone: maskPhone(phone) }),
+      prefix,
+      sent: flow.codeSent(messages, challenge),
       csrf: csrfToken(ctx),
       error: model.error,
       notice: model.notice,
       returnField: model.returnPath,
-      startOverUrl: withReturn('/enroll', model.returnPath),
+      startOverUrl: withReturn(prefix, model.returnPath),
     });
   }
 
-  function renderExpired(ctx: Context, returnPath: string) {
-    const { messages } = localeOf(ctx);
-    ctx.cookies.set(FLOW_COOKIE, null);
-    ctx.status = 400;
-    views.render(ctx, 'enroll-expired', { title: messages.enroll.title, message: messages.enroll.flowExpired, startOverUrl: withReturn('/enroll', returnPath) });
+  /** A verified flow (a code re-submitted with the back button, say) just goes on: nothing is verified twice. */
+  function continueToPassword(ctx: Context, returnPath: string) {
+    ctx.status = 303;
+    ctx.redirect(withReturn(`${prefix}/password`, returnPath));
+  }
+
+  function renderExpired(ctx: Context, returnPath: string, refusal?: { status: number; message: string }) {
+    const { texts } = page(ctx);
+    ctx.cookies.set(flow.cookie, null);
+    ctx.status = refusal?.status ?? 400;
+    views.render(ctx, 'phone-expired', { title: texts.title, message: refusal?.message ?? texts.flowExpired, startOverUrl: refusal ? returnPath || undefined : withReturn(prefix, returnPath) });
+  }
+
+  function renderPassword(ctx: Context, returnPath: string, error?: string) {
+    const { texts } = page(ctx);
+    views.render(ctx, 'phone-password', { title: texts.passwordTitle, texts, prefix, csrf: csrfToken(ctx), error, returnField: returnPath });
   }
 
   router.use(async (ctx, next) => {
@@ -111,23 +212,21 @@ export function createEnrollmentRouter({ enrollment, views, csrf, maxFormBytes, 
     checkCsrf(ctx, form.csrf);
     const { messages, locale } = localeOf(ctx);
     const returnPath = returnPathOf(form.return);
-    const { fields, errors } = validateEnrollmentFields(form, messages.enroll);
+    const { fields, errors } = validateEnrollmentFields(form, messages.enroll, { askPhone: flow.askPhone });
     if (Object.keys(errors).length) {
       ctx.status = 400;
       return renderStart(ctx, { values: form, errors, returnPath });
     }
     let challengeId: string;
     try {
-      challengeId = await enrollment.begin({ ...fields, locale, ip: ctx.ip });
+      challengeId = await flow.begin(fields, locale, ctx.ip);
     } catch (error) {
-      if (error instanceof RegistryUnavailableError) {
-        throw new AppError('registry_unavailable', 503, 'registryUnavailable', error.message);
-      }
+      if (error instanceof RegistryUnavailableError) throw new AppError('registry_unavailable', 503, 'registryUnavailable', error.message);
       throw error;
     }
-    ctx.cookies.set(FLOW_COOKIE, challengeId, cookieOptions(ctx));
+    ctx.cookies.set(flow.cookie, challengeId, cookieOptions(ctx));
     ctx.status = 303;
-    ctx.redirect(withReturn('/enroll/code', returnPath));
+    ctx.redirect(withReturn(`${prefix}/code`, returnPath));
   });
 
   router.get('/code', async (ctx: Context) => renderCode(ctx, { returnPath: returnPathOf(ctx.query.return) }));
@@ -135,15 +234,15 @@ export function createEnrollmentRouter({ enrollment, views, csrf, maxFormBytes, 
   router.post('/code', forms, async (ctx: Context) => {
     const form = parseForm(ctx, codeForm);
     checkCsrf(ctx, form.csrf);
-    const { messages } = localeOf(ctx);
+    const { messages } = page(ctx);
     const returnPath = returnPathOf(form.return);
-    const flow = flowOf(ctx);
-    if (!flow) return renderExpired(ctx, returnPath);
-    const { outcome, attemptsLeft } = await enrollment.verifyCode(flow, form.code);
+    const challenge = await phoneChallenges.find(flowOf(ctx), flow.purpose);
+    if (!challenge) return renderExpired(ctx, returnPath);
+    if (challenge.verified) return continueToPassword(ctx, returnPath);
+    const { outcome, attemptsLeft } = await phoneChallenges.verifyCode(flowOf(ctx), form.code);
     switch (outcome) {
       case 'verified':
-        ctx.status = 303;
-        return ctx.redirect(withReturn('/enroll/password', returnPath));
+        return continueToPassword(ctx, returnPath);
       case 'wrong':
         ctx.status = 400;
         return renderCode(ctx, {
@@ -161,52 +260,44 @@ export function createEnrollmentRouter({ enrollment, views, csrf, maxFormBytes, 
   router.post('/resend', forms, async (ctx: Context) => {
     const form = parseForm(ctx, csrfForm);
     checkCsrf(ctx, form.csrf);
-    const { messages } = localeOf(ctx);
+    const { messages } = page(ctx);
     const returnPath = returnPathOf(form.return);
-    const outcome = await enrollment.resend(flowOf(ctx) ?? '');
+    if (!(await phoneChallenges.find(flowOf(ctx), flow.purpose))) return renderExpired(ctx, returnPath);
+    const outcome = await phoneChallenges.resend(flowOf(ctx));
     if (outcome === 'missing') return renderExpired(ctx, returnPath);
     if (outcome !== 'sent') ctx.status = 429;
     const notice = { sent: messages.enroll.resent, too_soon: messages.enroll.resendTooSoon, limit: messages.enroll.resendLimit }[outcome];
     return renderCode(ctx, outcome === 'sent' ? { returnPath, notice } : { returnPath, error: notice });
   });
 
-  async function renderPassword(ctx: Context, returnPath: string, error?: string) {
-    const { messages } = localeOf(ctx);
-    views.render(ctx, 'enroll-password', { title: messages.enroll.passwordTitle, csrf: csrfToken(ctx), error, returnField: returnPath });
-  }
-
   router.get('/password', async (ctx: Context) => {
     const returnPath = returnPathOf(ctx.query.return);
-    if (!(await enrollment.isVerified(flowOf(ctx) ?? ''))) return renderExpired(ctx, returnPath);
+    if (!(await phoneChallenges.find(flowOf(ctx), flow.purpose))?.verified) return renderExpired(ctx, returnPath);
     return renderPassword(ctx, returnPath);
   });
 
   router.post('/password', forms, async (ctx: Context) => {
     const form = parseForm(ctx, passwordForm);
     checkCsrf(ctx, form.csrf);
-    const { messages } = localeOf(ctx);
+    const { messages, texts } = page(ctx);
     const returnPath = returnPathOf(form.return);
     if (form.password !== form.passwordConfirm) {
       ctx.status = 400;
       return renderPassword(ctx, returnPath, messages.enroll.passwordMismatch);
     }
-    const result = await enrollment.complete(flowOf(ctx) ?? '', form.password, ctx.ip);
-    switch (result.outcome) {
-      case 'weak_password': {
+    const outcome = await flow.complete(flowOf(ctx), form.password, ctx.ip, messages);
+    switch (outcome.page) {
+      case 'password':
         ctx.status = 400;
-        const problems = { too_short: messages.enroll.passwordTooShort, too_long: messages.enroll.passwordTooLong, common: messages.enroll.passwordCommon, contains_personal_data: messages.enroll.passwordPersonal };
-        return renderPassword(ctx, returnPath, problems[result.problem]);
-      }
-      case 'not_verified':
+        return renderPassword(ctx, returnPath, outcome.error);
+      case 'expired':
         return renderExpired(ctx, returnPath);
-      case 'already_enrolled':
-        ctx.cookies.set(FLOW_COOKIE, null);
-        ctx.status = 409;
-        return views.render(ctx, 'enroll-expired', { title: messages.enroll.title, message: messages.enroll.alreadyEnrolled, startOverUrl: returnPath || undefined });
-      case 'created':
-        ctx.cookies.set(FLOW_COOKIE, null);
-        ctx.status = 201;
-        return views.render(ctx, 'enroll-done', { title: messages.enroll.doneTitle, continueUrl: returnPath || undefined });
+      case 'refused':
+        return renderExpired(ctx, returnPath, outcome);
+      case 'done':
+        ctx.cookies.set(flow.cookie, null);
+        ctx.status = flow.purpose === 'enrollment' ? 201 : 200;
+        return views.render(ctx, 'phone-done', { title: texts.doneTitle, texts, continueUrl: returnPath || undefined });
     }
   });
 

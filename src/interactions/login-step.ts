@@ -57,6 +57,7 @@ export function createLoginStep({ provider, views, csrf, relyingParties, signInW
       passwordError: state.passwordError,
       fieldErrors: errors.length ? errors : undefined,
       enrollUrl: `/enroll?return=${encodeURIComponent(`/interaction/${uid}`)}`,
+      recoverUrl: `/account/recover?return=${encodeURIComponent(`/interaction/${uid}`)}`,
       returnPath: `/interaction/${uid}`,
     });
   }
