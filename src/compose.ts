@@ -23,7 +23,7 @@ import { createDevelopmentOutboxRouter } from './sms/development-outbox-page.ts'
 import { DevelopmentSmsOutbox } from './sms/development-outbox.ts';
 import { HttpSmsGateway } from './sms/http-gateway.ts';
 import type { SmsSender } from './sms/sms-sender.ts';
-import { demoCitizens } from './demo/citizens.ts';
+import { demoRegistryRecords } from './demo/citizens.ts';
 import { createDemoPortalRouter } from './demo/portal.ts';
 import { seedDemo, type DemoSeed } from './demo/seed.ts';
 import { backendOutageMiddleware, classify, errorMiddleware, requestIdMiddleware } from './http/errors.ts';
@@ -81,7 +81,7 @@ export async function createDinhDanh(config: Config, overrides: DinhDanhOverride
   // Stores and outside systems.
   const stores = overrides.stores ?? (await createStores(config, logger));
   // Until the registry issue brings the simulator and the HTTP client, the registry is the demo population.
-  const registry = overrides.registry ?? new InMemoryPopulationRegistry(demoCitizens.map((citizen) => citizen.record));
+  const registry = overrides.registry ?? new InMemoryPopulationRegistry(demoRegistryRecords);
 
   try {
     return await composeOnStores(config, stores, registry, logger, overrides.clock ?? Date.now);

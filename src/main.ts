@@ -7,6 +7,8 @@ import { createServer } from 'node:http';
 import { createDinhDanh, type DinhDanh } from './compose.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { KeyRingError } from './keys/keyring.ts';
+import { demoNewcomer } from './demo/citizens.ts';
+import { fullName } from './registry/population-registry.ts';
 import { StoreUnavailableError } from './stores/errors.ts';
 import { SchemaOutdatedError } from './stores/mongo/index.ts';
 
@@ -29,6 +31,9 @@ function banner(dinhdanh: DinhDanh): string {
         (citizen) => `  ${citizen.personalId}  password ${citizen.password.padEnd(16)} level ${citizen.identityLevel} account  (${citizen.name})`,
       ),
       '  (a password alone gives a level-1 session: level 2 also needs a second factor)',
+      '',
+      `Try enrollment: ${config.issuer}/enroll as ${fullName(demoNewcomer)}, ${demoNewcomer.personalId}, born ${demoNewcomer.birthDate}, any mobile number;`,
+      `  the SMS code appears at ${config.issuer}/dev/sms (development outbox: nothing reaches a phone).`,
       '',
       'Demo relying party (a public-service portal):',
       `  client_id      ${demo.portal.clientId}`,

@@ -66,3 +66,23 @@ export const demoCitizens: readonly DemoCitizen[] = [
     },
   },
 ];
+
+/**
+ * A registered citizen with no account yet, for trying enrollment on the embedded default (the banner prints
+ * this data; the development outbox at /dev/sms shows the code).
+ */
+export const demoNewcomer: CitizenRecord = {
+  personalId: '036197000001', // 036 Nam Định · 1 = female, 20th century · born 1997
+  familyName: 'Phạm',
+  middleName: 'Thị Hồng',
+  givenName: 'Nhung',
+  birthDate: '1997-05-09',
+  sex: 'female',
+  placeOfOrigin: 'Xã Hải Hậu, Tỉnh Nam Định',
+  permanentResidence: 'Phường Trần Hưng Đạo, Tỉnh Nam Định',
+  lifeStatus: 'alive',
+  card: { number: '036197000001', issuedOn: '2021-05-09', expiresOn: '2037-05-09', status: 'valid' },
+};
+
+/** Every demo person the registry must know: the seeded accounts and the newcomer. */
+export const demoRegistryRecords: readonly CitizenRecord[] = [...demoCitizens.map((citizen) => citizen.record), demoNewcomer];
