@@ -3,9 +3,10 @@
  *
  *   password hashing   argon2id hash and verify at the configured production parameters
  *   logins             complete authorization-code logins over HTTP (authorize → login → consent → token)
+ *   enumeration        login and enrollment answers for real vs unknown people (same timing?)
  *   protocol state     Redis store upsert / find / consume round trips (when redis-server is installed)
  *
- * Options: --logins N (default 200), --ops N (default 2000).
+ * Options: --logins N (default 200), --ops N (default 2000), --rounds N (enumeration, default 60).
  */
 import { parseArgs } from 'node:util';
 
@@ -16,8 +17,9 @@ import { RedisProtocolStateStore } from '../src/stores/redis/protocol-state.ts';
 import { startTestApp } from '../test/helpers/app.ts';
 import { exchangeCode, signIn } from '../test/helpers/login-flow.ts';
 import { startRedis } from '../test/helpers/servers.ts';
+import { benchEnumerationTiming } from './enumeration.ts';
 
-const { values } = parseArgs({ options: { logins: { type: 'string', default: '200' }, ops: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({ options: { logins: { type: 'string', default: '200' }, ops: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '60' } } });
 const rows: [string, string][] = [];
 const report = (name: string, value: string) => {
   rows.push([name, value]);
@@ -79,6 +81,9 @@ console.log(`DinhDanh benchmarks on Node ${process.version}\n`);
   report(`RSS growth over ${logins} logins (includes argon2's 19 MiB work areas)`, `${((process.memoryUsage().rss - rssBefore) / 1024 / 1024).toFixed(1)} MiB`);
   await app.close();
 }
+
+// Answers that must not reveal whether an account exists: the same timing for every case.
+await benchEnumerationTiming(report, production, Number(values.rounds));
 
 // Redis protocol-state round trips.
 {
