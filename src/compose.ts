@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { createPasswordHasher } from './accounts/password-hasher.ts';
 import { createPasswordLogin } from './authentication/password-login.ts';
 import { createPasswordPolicy, loadCommonPasswords } from './accounts/password-policy.ts';
+import { createLoginThrottle } from './authentication/login-throttle.ts';
 import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/one-time-codes.ts';
 import { defaultConfigDir } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -106,7 +107,8 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   const checkPassword = createPasswordPolicy(loadCommonPasswords(defaultConfigDir));
   const accountServices = { registry, accounts: stores.accounts, credentials: stores.credentials, hasher, checkPassword, codes, phoneChallenges, audit: stores.audit };
   const enrollment = createEnrollment({ ...accountServices, passwordResetUrl: `${config.issuer}/account/recover` });
-  const recovery = createPasswordRecovery(accountServices);
+  const throttle = createLoginThrottle({ store: stores.failureCounters, accounts: stores.accounts, audit: stores.audit, now: clock });
+  const recovery = createPasswordRecovery({ ...accountServices, throttle });
   const demo: DemoSeed | undefined = config.demo.seed ? await seedDemo(stores, hasher, config.issuer) : undefined;
 
   // Protocol.
@@ -147,6 +149,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
       relyingParties: stores.relyingParties,
       signInWithPassword,
       registryAllowsLogin,
+      throttle,
       audit: stores.audit,
       acrValues,
     }),

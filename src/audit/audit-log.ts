@@ -13,7 +13,10 @@ export type AuditEventType =
   | 'account.suspended'
   | 'enrollment.started'
   | 'recovery.started'
-  | 'account.password_reset';
+  | 'account.password_reset'
+  | 'account.locked'
+  | 'account.unlocked'
+  | 'login.throttled';
 
 export interface AuditEvent {
   id: string;

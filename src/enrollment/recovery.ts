@@ -12,6 +12,7 @@ import type { CredentialStore } from '../accounts/credentials.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
 import type { PasswordPolicy, PasswordProblem } from '../accounts/password-policy.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { LoginThrottle } from '../authentication/login-throttle.ts';
 import type { OneTimeCodes } from '../authentication/one-time-codes.ts';
 import type { Locale } from '../i18n/messages.ts';
 import type { PopulationRegistry } from '../registry/population-registry.ts';
@@ -35,10 +36,11 @@ interface RecoveryDependencies {
   checkPassword: PasswordPolicy;
   codes: OneTimeCodes;
   phoneChallenges: PhoneChallenges;
+  throttle: LoginThrottle;
   audit: AuditLog;
 }
 
-export function createPasswordRecovery({ registry, accounts, credentials, hasher, checkPassword, codes, phoneChallenges, audit }: RecoveryDependencies) {
+export function createPasswordRecovery({ registry, accounts, credentials, hasher, checkPassword, codes, phoneChallenges, throttle, audit }: RecoveryDependencies) {
   return {
     /**
      * @returns the challenge id (real or decoy: the caller cannot tell).
@@ -81,6 +83,8 @@ export function createPasswordRecovery({ registry, accounts, credentials, hasher
       if (current) await credentials.update(current.id, { hash });
       else await credentials.create({ id: crypto.randomUUID(), accountId: accountId!, type: 'password', hash });
       await audit.record({ type: 'account.password_reset', accountId, ip, details: { via: 'registry_match_and_sms' } });
+      // A new password proven by the registry and the account's phone also ends a lockout.
+      await throttle.unlock(personalId!, accountId!, 'password_recovery', ip);
       return { outcome: 'password_changed', accountId: accountId! };
     },
   };

@@ -24,6 +24,8 @@ const vi = {
     personalIdFormat: 'Số định danh cá nhân gồm đúng 12 chữ số.',
     passwordRequired: 'Vui lòng nhập mật khẩu.',
     errorSummary: 'Có lỗi cần sửa',
+    throttled: 'Bạn đã nhập sai nhiều lần. Vui lòng thử lại sau {seconds} giây.',
+    locked: 'Đăng nhập bằng mật khẩu đã bị khóa cho số định danh này sau quá nhiều lần nhập sai. Hãy đặt lại mật khẩu để mở khóa.',
   },
   consent: {
     title: 'Chia sẻ thông tin',
@@ -34,6 +36,7 @@ const vi = {
     scopes: {
       openid: 'Mã định danh của bạn tại {client} (không phải số định danh cá nhân)',
       profile: 'Họ tên, ngày sinh và giới tính',
+      address: 'Địa chỉ thường trú',
       phone: 'Số điện thoại di động đã xác minh',
       offline_access: 'Duy trì truy cập khi bạn không trực tuyến',
     },
@@ -162,6 +165,8 @@ const en: Messages = {
     personalIdFormat: 'The personal identification number has exactly 12 digits.',
     passwordRequired: 'Please enter your password.',
     errorSummary: 'There is a problem',
+    throttled: 'Too many failed attempts. Please try again in {seconds} seconds.',
+    locked: 'Password sign-in is locked for this ID number after too many failed attempts. Reset your password to unlock it.',
   },
   consent: {
     title: 'Share your information',
@@ -172,6 +177,7 @@ const en: Messages = {
     scopes: {
       openid: 'Your identifier at {client} (not your personal identification number)',
       profile: 'Your name, date of birth and sex',
+      address: 'Permanent residence address',
       phone: 'Your verified mobile number',
       offline_access: 'Keep access while you are not online',
     },

@@ -8,6 +8,7 @@ import type { Provider } from 'oidc-provider';
 import { acrFor, amrFor, sessionLevel, type AcrValues, type AuthenticationMethod } from '../assurance/levels.ts';
 import type { Account } from '../accounts/account.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { LoginThrottle } from '../authentication/login-throttle.ts';
 import type { PasswordLogin } from '../authentication/password-login.ts';
 import { format } from '../i18n/messages.ts';
 import { localeOf } from '../http/locale.ts';
@@ -25,6 +26,7 @@ interface LoginStepDependencies {
   signInWithPassword: PasswordLogin;
   /** The registry's live status check: false when the account was just suspended. */
   registryAllowsLogin: (account: Account) => Promise<boolean>;
+  throttle: LoginThrottle;
   audit: AuditLog;
   acrValues: AcrValues;
 }
@@ -39,7 +41,7 @@ interface LoginPageState {
 
 const PERSONAL_ID = /^\d{12}$/;
 
-export function createLoginStep({ provider, views, csrf, relyingParties, signInWithPassword, registryAllowsLogin, audit, acrValues }: LoginStepDependencies) {
+export function createLoginStep({ provider, views, csrf, relyingParties, signInWithPassword, registryAllowsLogin, throttle, audit, acrValues }: LoginStepDependencies) {
   async function renderLogin(ctx: Context, clientId: unknown, state: LoginPageState = {}) {
     const { messages } = localeOf(ctx);
     const client = await clientDisplayName(relyingParties, ctx, clientId);
@@ -80,8 +82,19 @@ export function createLoginStep({ provider, views, csrf, relyingParties, signInW
         return renderLogin(ctx, details.params.client_id, state);
       }
 
-      const outcome = await signInWithPassword(personalId, form.password);
       const clientId = String(details.params.client_id);
+      // Throttled or locked: the password is not even checked (the same answer for every ID number).
+      const verdict = await throttle.check(personalId, ctx.ip);
+      if (!verdict.allowed) {
+        await audit.record({ type: 'login.throttled', clientId, ip: ctx.ip, details: { method: 'pwd', reason: verdict.reason } });
+        ctx.status = 429;
+        if (verdict.reason === 'wait') ctx.set('retry-after', String(verdict.retryAfterSeconds));
+        const formError = verdict.reason === 'locked' ? messages.login.locked : format(messages.login.throttled, { seconds: String(verdict.retryAfterSeconds) });
+        return renderLogin(ctx, details.params.client_id, { personalId, formError });
+      }
+
+      const outcome = await signInWithPassword(personalId, form.password);
+      if (!outcome.ok) await throttle.failed(personalId, ctx.ip);
       if (!outcome.ok || !(await registryAllowsLogin(outcome.account))) {
         await audit.record({ type: 'login.failed', accountId: outcome.account?.id, clientId, ip: ctx.ip, details: { method: 'pwd' } });
         // One message and one status for unknown number, wrong password and suspended account.
@@ -89,6 +102,7 @@ export function createLoginStep({ provider, views, csrf, relyingParties, signInW
         return renderLogin(ctx, details.params.client_id, { personalId, formError: messages.login.failed });
       }
 
+      await throttle.succeeded(personalId);
       const methods: AuthenticationMethod[] = ['pwd'];
       const level = sessionLevel(outcome.account.identityLevel, methods);
       await audit.record({ type: 'login.succeeded', accountId: outcome.account.id, clientId, ip: ctx.ip, details: { method: 'pwd', level } });

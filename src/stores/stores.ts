@@ -2,6 +2,7 @@ import type { AccountStore } from '../accounts/account.ts';
 import type { ConsentStore } from '../accounts/consents.ts';
 import type { CredentialStore } from '../accounts/credentials.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { FailureCounterStore } from '../authentication/login-throttle.ts';
 import type { OneTimeCodeStore } from '../authentication/one-time-codes.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
@@ -21,6 +22,8 @@ export interface Stores {
   audit: AuditLog;
   protocolState: ProtocolStateStore;
   oneTimeCodes: OneTimeCodeStore;
+  /** Throttling and lockout counters (short-lived state: Redis when configured). */
+  failureCounters: FailureCounterStore;
   /** Readiness of each backend, answered within the backend's configured timeout. */
   health(): Promise<Record<string, BackendHealth>>;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { MemoryAccountStore } from './accounts.ts';
 import { MemoryAuditLog } from './audit-log.ts';
 import { MemoryConsentStore } from './consents.ts';
 import { MemoryCredentialStore } from './credentials.ts';
+import { MemoryFailureCounterStore } from './failure-counters.ts';
 import { MemoryOneTimeCodeStore } from './one-time-codes.ts';
 import { MemoryProtocolStateStore } from './protocol-state.ts';
 import { MemoryRelyingPartyStore } from './relying-parties.ts';
@@ -18,6 +19,7 @@ export function createMemoryStores(): Stores {
     audit: new MemoryAuditLog(),
     protocolState,
     oneTimeCodes: new MemoryOneTimeCodeStore(),
+    failureCounters: new MemoryFailureCounterStore(),
     async health() {
       return { memory: { ok: true } };
     },

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.ts';
 import { createSecretBox } from '../../crypto/secret-box.ts';
 import { createRedisClient } from '../redis/client.ts';
+import { RedisFailureCounterStore } from '../redis/failure-counters.ts';
 import { RedisOneTimeCodeStore } from '../redis/one-time-codes.ts';
 import { RedisProtocolStateStore } from '../redis/protocol-state.ts';
 import type { BackendHealth, Stores } from '../stores.ts';
@@ -78,6 +79,7 @@ export async function createRedisMongoStores(config: Config, logger: Logger): Pr
     audit: new MongoAuditLog(db),
     protocolState: new RedisProtocolStateStore(redis, config.redis.keyPrefix),
     oneTimeCodes: new RedisOneTimeCodeStore(redis, config.redis.keyPrefix),
+    failureCounters: new RedisFailureCounterStore(redis, config.redis.keyPrefix),
     async health() {
       const [redisHealth, mongoHealth] = await Promise.all([
         withTimeout(redis.ping(), config.redis.commandTimeoutMs),
