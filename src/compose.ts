@@ -11,7 +11,7 @@ import { pino, type Logger } from 'pino';
 import { createPasswordHasher } from './accounts/password-hasher.ts';
 import { createPasswordLogin } from './authentication/password-login.ts';
 import { createPasswordPolicy, loadCommonPasswords } from './accounts/password-policy.ts';
-import { createLoginThrottle } from './authentication/login-throttle.ts';
+import { createLoginThrottle, createRateLimit, phoneFlowStartRules } from './authentication/login-throttle.ts';
 import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/one-time-codes.ts';
 import { defaultConfigDir } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -173,7 +173,12 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   provider.use(mount('/static', serveStatic(path.join(viewsDir, 'static'), { maxage: 3600_000, index: false })));
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
-  for (const router of createPhoneFlowRouters({ enrollment, recovery, phoneChallenges, views, csrf, maxFormBytes: config.http.maxFormBytes, flowTtlSeconds: codes.rules.flowTtlSeconds })) {
+  const startLimits = {
+    perTarget: createRateLimit(stores.failureCounters, phoneFlowStartRules.perTarget, clock),
+    perAddress: createRateLimit(stores.failureCounters, phoneFlowStartRules.perAddress, clock),
+  };
+  const phoneFlows = { enrollment, recovery, phoneChallenges, views, csrf, maxFormBytes: config.http.maxFormBytes, flowTtlSeconds: codes.rules.flowTtlSeconds, startLimits };
+  for (const router of createPhoneFlowRouters(phoneFlows)) {
     provider.use(router.routes());
   }
   if (sms instanceof DevelopmentSmsOutbox) provider.use(createDevelopmentOutboxRouter(sms, views).routes());

@@ -110,3 +110,33 @@ export function createLoginThrottle({
 }
 
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+
+/**
+ * A plain rate limit on the same counters: the first `freeFailures` events pass, then each event makes the
+ * next one wait (doubling); an event asked for while waiting is refused and not counted. Check and count are
+ * two steps, so a burst of simultaneous requests can pass together once; the delay then holds. Used where an
+ * action costs someone else (an SMS to a phone): starting enrollment or recovery.
+ */
+export function createRateLimit(store: FailureCounterStore, rule: FailureRule, now: () => number = Date.now) {
+  return {
+    async take(keys: string[]): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+      const at = now();
+      const records = await Promise.all(keys.map((key) => store.get(`rate:${key}`)));
+      const notBefore = Math.max(0, ...records.map((record) => record?.notBefore ?? 0));
+      if (notBefore > at) return { allowed: false, retryAfterSeconds: Math.ceil((notBefore - at) / 1000) };
+      await Promise.all(keys.map((key) => store.recordFailure(`rate:${key}`, rule, at)));
+      return { allowed: true };
+    },
+  };
+}
+
+export type RateLimit = ReturnType<typeof createRateLimit>;
+
+/**
+ * Starting a phone-verified flow (each may send an SMS): 5 an hour per phone number or ID number, 100 an hour
+ * per source address (carrier-grade NAT again), then waits from 1 minute, doubling.
+ */
+export const phoneFlowStartRules = {
+  perTarget: { freeFailures: 5, baseDelayMs: 60_000, maxDelayMs: 3600_000, ttlSeconds: 3600 },
+  perAddress: { freeFailures: 100, baseDelayMs: 60_000, maxDelayMs: 3600_000, ttlSeconds: 3600 },
+} satisfies Record<string, FailureRule>;

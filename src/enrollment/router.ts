@@ -16,6 +16,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 
+import type { RateLimit } from '../authentication/login-throttle.ts';
 import type { Challenge } from '../authentication/one-time-codes.ts';
 import { AppError } from '../http/errors.ts';
 import { localeOf } from '../http/locale.ts';
@@ -65,6 +66,7 @@ interface PhoneFlowRouterDependencies {
   csrf: CsrfTokens;
   maxFormBytes: number;
   flowTtlSeconds: number;
+  startLimits: { perTarget: RateLimit; perAddress: RateLimit };
 }
 
 function passwordProblemText(messages: Messages, problem: 'too_short' | 'too_long' | 'common' | 'contains_personal_data') {
@@ -72,7 +74,7 @@ function passwordProblemText(messages: Messages, problem: 'too_short' | 'too_lon
   return { too_short: enroll.passwordTooShort, too_long: enroll.passwordTooLong, common: enroll.passwordCommon, contains_personal_data: enroll.passwordPersonal }[problem];
 }
 
-export function createPhoneFlowRouters({ enrollment, recovery, phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds }: PhoneFlowRouterDependencies) {
+export function createPhoneFlowRouters({ enrollment, recovery, phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds, startLimits }: PhoneFlowRouterDependencies) {
   const enrollmentFlow: Flow = {
     purpose: 'enrollment',
     prefix: '/enroll',
@@ -118,10 +120,10 @@ export function createPhoneFlowRouters({ enrollment, recovery, phoneChallenges, 
     },
   };
 
-  return [enrollmentFlow, recoveryFlow].map((flow) => createFlowRouter(flow, { phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds }));
+  return [enrollmentFlow, recoveryFlow].map((flow) => createFlowRouter(flow, { phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds, startLimits }));
 }
 
-function createFlowRouter(flow: Flow, { phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds }: Omit<PhoneFlowRouterDependencies, 'enrollment' | 'recovery'>) {
+function createFlowRouter(flow: Flow, { phoneChallenges, views, csrf, maxFormBytes, flowTtlSeconds, startLimits }: Omit<PhoneFlowRouterDependencies, 'enrollment' | 'recovery'>) {
   const router = new Router({ prefix: flow.prefix });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: `${maxFormBytes}b`, encoding: 'utf-8' });
   const { prefix } = flow;
@@ -148,7 +150,7 @@ function createFlowRouter(flow: Flow, { phoneChallenges, views, csrf, maxFormByt
     return { messages, texts: flow.texts(messages) };
   };
 
-  function renderStart(ctx: Context, model: { values?: Record<string, string>; errors?: FieldErrors; returnPath: string }) {
+  function renderStart(ctx: Context, model: { values?: Record<string, string>; errors?: FieldErrors; formError?: string; returnPath: string }) {
     const { texts } = page(ctx);
     const errors = model.errors ?? {};
     views.render(ctx, 'phone-start', {
@@ -161,6 +163,7 @@ function createFlowRouter(flow: Flow, { phoneChallenges, views, csrf, maxFormByt
       errors,
       fieldErrors: Object.entries(errors).map(([name, text]) => ({ field: name, text })),
       hasFieldErrors: Object.keys(errors).length > 0,
+      formError: model.formError,
       returnPath: model.returnPath,
     });
   }
@@ -216,6 +219,16 @@ function createFlowRouter(flow: Flow, { phoneChallenges, views, csrf, maxFormByt
     if (Object.keys(errors).length) {
       ctx.status = 400;
       return renderStart(ctx, { values: form, errors, returnPath });
+    }
+    // Each start may send an SMS: limited per phone (or ID) number and per address, counted whatever the outcome.
+    const target = flow.askPhone ? `phone:${fields.phoneNumber}` : `id:${fields.personalId}`;
+    const [byTarget, byAddress] = await Promise.all([startLimits.perTarget.take([`${flow.purpose}:${target}`]), startLimits.perAddress.take([`${flow.purpose}:ip:${ctx.ip}`])]);
+    const refused = [byTarget, byAddress].find((verdict) => !verdict.allowed);
+    if (refused && !refused.allowed) {
+      ctx.status = 429;
+      ctx.set('retry-after', String(refused.retryAfterSeconds));
+      const minutes = String(Math.ceil(refused.retryAfterSeconds / 60));
+      return renderStart(ctx, { values: form, returnPath, formError: format(messages.enroll.tooManyStarts, { minutes }) });
     }
     let challengeId: string;
     try {

@@ -222,6 +222,24 @@ describe('level-1 enrollment: every bad input gets its own clear answer and chan
     assert.match(await latestCode(app, fields.phoneNumber), /^\d{6}$/, 'the registry matched 1997-05-09');
   });
 
+  it('limits code requests per phone number (5 free an hour, then waits), counted whatever the registry said', async () => {
+    const phone = '0905555555';
+    const statuses = [];
+    for (let start = 0; start < 7; start += 1) {
+      // Real, unknown and mismatched starts all count: the limit itself reveals nothing.
+      const fields = start % 2 ? { ...fieldsOf(21, phone), personalId: personalIdNo(900_000 + start) } : fieldsOf(21, phone);
+      statuses.push((await postEnrollment(app.agent(), fields)).status);
+    }
+    assert.deepEqual(statuses, [303, 303, 303, 303, 303, 303, 429]);
+    const refused = await postEnrollment(app.agent(), fieldsOf(22, phone));
+    assert.equal(refused.status, 429);
+    assert.match(refused.text, /Too many code requests for this number or from this network\. Please try again in \d+ minutes/);
+    assert.ok(Number(refused.headers['retry-after']) >= 60);
+    assert.equal((await postEnrollment(app.agent(), fieldsOf(22))).status, 303, 'another number is not affected');
+    now += 3600_000;
+    assert.equal((await postEnrollment(app.agent(), fieldsOf(22, phone))).status, 303, 'after the wait');
+  });
+
   it('refuses a form without its CSRF token', async () => {
     const matchesBefore = registry.calls.match;
     const response = await app.agent().post('/enroll').type('form').send(fieldsOf(10));
