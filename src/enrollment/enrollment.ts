@@ -9,16 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { Account, AccountStore } from '../accounts/account.ts';
-import type { CredentialStore } from '../accounts/credentials.ts';
-import type { PasswordHasher } from '../accounts/password-hasher.ts';
-import type { PasswordPolicy, PasswordProblem } from '../accounts/password-policy.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
-import type { OneTimeCodes } from '../authentication/one-time-codes.ts';
+import type { Account } from '../accounts/account.ts';
+import type { PasswordProblem } from '../accounts/password-policy.ts';
 import { catalogue, format, type Locale } from '../i18n/messages.ts';
-import type { PopulationRegistry } from '../registry/population-registry.ts';
-import type { PhoneChallenges } from './phone-challenges.ts';
 import { DuplicateKeyError } from '../stores/errors.ts';
+import type { PhoneFlowServices } from './phone-challenges.ts';
 
 export interface EnrollmentRequest {
   personalId: string;
@@ -36,15 +31,7 @@ export type CompletionResult =
   | { outcome: 'already_enrolled' }
   | { outcome: 'not_verified' };
 
-interface EnrollmentDependencies {
-  registry: PopulationRegistry;
-  accounts: AccountStore;
-  credentials: CredentialStore;
-  hasher: PasswordHasher;
-  checkPassword: PasswordPolicy;
-  codes: OneTimeCodes;
-  phoneChallenges: PhoneChallenges;
-  audit: AuditLog;
+interface EnrollmentDependencies extends PhoneFlowServices {
   /** Where "reset your password" points in messages. */
   passwordResetUrl: string;
 }

@@ -5,9 +5,28 @@
  */
 import type { Logger } from 'pino';
 
+import type { AccountStore } from '../accounts/account.ts';
+import type { CredentialStore } from '../accounts/credentials.ts';
+import type { PasswordHasher } from '../accounts/password-hasher.ts';
+import type { PasswordPolicy } from '../accounts/password-policy.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { PopulationRegistry } from '../registry/population-registry.ts';
+
 import type { AttemptOutcome, Challenge, OneTimeCodes, ResendOutcome } from '../authentication/one-time-codes.ts';
 import { catalogue, format, type Locale } from '../i18n/messages.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
+
+/** What both phone-verified flows are built from (see enrollment.ts and recovery.ts). */
+export interface PhoneFlowServices {
+  registry: PopulationRegistry;
+  accounts: AccountStore;
+  credentials: CredentialStore;
+  hasher: PasswordHasher;
+  checkPassword: PasswordPolicy;
+  codes: OneTimeCodes;
+  phoneChallenges: PhoneChallenges;
+  audit: AuditLog;
+}
 
 export function createPhoneChallenges({ codes, sms, logger }: { codes: OneTimeCodes; sms: SmsSender; logger: Logger }) {
   /** Fire and forget: the answer to the citizen never waits for (or reveals) a message being sent. */

@@ -7,16 +7,10 @@
  * all get the code page and the same work; no code is ever sent for them.
  * A new password proves possession of the phone only: a level-2 account still needs its second factor.
  */
-import type { AccountStore } from '../accounts/account.ts';
-import type { CredentialStore } from '../accounts/credentials.ts';
-import type { PasswordHasher } from '../accounts/password-hasher.ts';
-import type { PasswordPolicy, PasswordProblem } from '../accounts/password-policy.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { PasswordProblem } from '../accounts/password-policy.ts';
 import type { LoginThrottle } from '../authentication/login-throttle.ts';
-import type { OneTimeCodes } from '../authentication/one-time-codes.ts';
 import type { Locale } from '../i18n/messages.ts';
-import type { PopulationRegistry } from '../registry/population-registry.ts';
-import type { PhoneChallenges } from './phone-challenges.ts';
+import type { PhoneFlowServices } from './phone-challenges.ts';
 
 export interface RecoveryRequest {
   personalId: string;
@@ -28,16 +22,8 @@ export interface RecoveryRequest {
 
 export type RecoveryResult = { outcome: 'password_changed'; accountId: string } | { outcome: 'weak_password'; problem: PasswordProblem } | { outcome: 'not_verified' };
 
-interface RecoveryDependencies {
-  registry: PopulationRegistry;
-  accounts: AccountStore;
-  credentials: CredentialStore;
-  hasher: PasswordHasher;
-  checkPassword: PasswordPolicy;
-  codes: OneTimeCodes;
-  phoneChallenges: PhoneChallenges;
+interface RecoveryDependencies extends PhoneFlowServices {
   throttle: LoginThrottle;
-  audit: AuditLog;
 }
 
 export function createPasswordRecovery({ registry, accounts, credentials, hasher, checkPassword, codes, phoneChallenges, throttle, audit }: RecoveryDependencies) {

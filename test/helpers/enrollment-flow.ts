@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 
+import { demoNewcomer } from '../../src/demo/citizens.ts';
 import { toE164 } from '../../src/enrollment/enrollment-form.ts';
 import { InMemoryPopulationRegistry } from '../../src/registry/in-memory-registry.ts';
 import { RegistryUnavailableError, type CitizenRecord, type MatchQuery } from '../../src/registry/population-registry.ts';
@@ -107,18 +108,7 @@ export class ControllableRegistry extends InMemoryPopulationRegistry {
   }
 }
 
-/** A synthetic citizen with a structurally valid number (province 036, 1 = woman born 19xx). */
+/** The demo newcomer's twin under another number (keep province 036 and "1" + "97": a woman born 1997). */
 export function syntheticCitizen(overrides: Partial<CitizenRecord> & { personalId: string }): CitizenRecord {
-  return {
-    familyName: 'Phạm',
-    middleName: 'Thị Hồng',
-    givenName: 'Nhung',
-    birthDate: '1997-05-09',
-    sex: 'female',
-    placeOfOrigin: 'Xã Hải Hậu, Tỉnh Nam Định',
-    permanentResidence: 'Phường Trần Hưng Đạo, Tỉnh Nam Định',
-    lifeStatus: 'alive',
-    card: { number: overrides.personalId, issuedOn: '2021-05-09', expiresOn: '2037-05-09', status: 'valid' },
-    ...overrides,
-  };
+  return { ...structuredClone(demoNewcomer), card: { ...demoNewcomer.card, number: overrides.personalId }, ...overrides };
 }

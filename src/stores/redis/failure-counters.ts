@@ -4,7 +4,7 @@
  * concurrent failures are all counted and the delay follows the final count.
  */
 import type { FailureCounterStore, FailureRecord, FailureRule } from '../../authentication/login-throttle.ts';
-import { StoreUnavailableError } from '../errors.ts';
+import { redisCall } from './call.ts';
 import type { RedisClient } from './client.ts';
 
 // KEYS[1]; ARGV: now, freeFailures, baseDelayMs, maxDelayMs, ttlSeconds. Returns {failures, notBefore}.
@@ -37,30 +37,22 @@ export class RedisFailureCounterStore implements FailureCounterStore {
     return `${this.#prefix}fail:{${key}}`;
   }
 
-  async #call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError('redis', error);
-    }
-  }
-
   get(key: string): Promise<FailureRecord | undefined> {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const fields = await this.#redis.hgetall(this.#key(key));
       return fields.failures ? { failures: Number(fields.failures), notBefore: Number(fields.notBefore ?? 0) } : undefined;
     });
   }
 
   recordFailure(key: string, rule: FailureRule, now: number): Promise<FailureRecord> {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const [failures, notBefore] = await this.#redis.dinhdanhRecordFailure(this.#key(key), now, rule.freeFailures, rule.baseDelayMs, rule.maxDelayMs, rule.ttlSeconds);
       return { failures: Number(failures), notBefore: Number(notBefore) };
     });
   }
 
   reset(key: string): Promise<void> {
-    return this.#call(async () => {
+    return redisCall(async () => {
       await this.#redis.del(this.#key(key));
     });
   }

@@ -5,7 +5,7 @@
  * check and the write.
  */
 import type { AttemptOutcome, Challenge, OneTimeCodeStore, ResendOutcome } from '../../authentication/one-time-codes.ts';
-import { StoreUnavailableError } from '../errors.ts';
+import { redisCall } from './call.ts';
 import type { RedisClient } from './client.ts';
 
 // KEYS[1] challenge; ARGV: codeHash, maxAttempts, now. Returns {outcome, attemptsLeft}.
@@ -78,16 +78,8 @@ export class RedisOneTimeCodeStore implements OneTimeCodeStore {
     return `${this.#prefix}otp:{${id}}`;
   }
 
-  async #call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError('redis', error);
-    }
-  }
-
   create(challenge: Challenge, ttlSeconds: number) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const key = this.#key(challenge.id);
       await this.#redis
         .multi()
@@ -108,22 +100,22 @@ export class RedisOneTimeCodeStore implements OneTimeCodeStore {
   }
 
   get(id: string) {
-    return this.#call(async () => fromHash(await this.#redis.hgetall(this.#key(id))));
+    return redisCall(async () => fromHash(await this.#redis.hgetall(this.#key(id))));
   }
 
   attempt(id: string, codeHash: string, { maxAttempts, now }: { maxAttempts: number; now: number }) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const [outcome, attemptsLeft] = await this.#redis.dinhdanhOtpAttempt(this.#key(id), codeHash, maxAttempts, now);
       return { outcome, attemptsLeft: Number(attemptsLeft) };
     });
   }
 
   replaceCode(id: string, codeHash: string, rules: { now: number; minIntervalMs: number; maxSends: number; codeExpiresAt: number }) {
-    return this.#call(() => this.#redis.dinhdanhOtpReplace(this.#key(id), codeHash, rules.now, rules.minIntervalMs, rules.maxSends, rules.codeExpiresAt));
+    return redisCall(() => this.#redis.dinhdanhOtpReplace(this.#key(id), codeHash, rules.now, rules.minIntervalMs, rules.maxSends, rules.codeExpiresAt));
   }
 
   takeVerified(id: string) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const flat = await this.#redis.dinhdanhOtpTake(this.#key(id));
       if (!flat) return undefined;
       const fields: Record<string, string> = {};
@@ -133,7 +125,7 @@ export class RedisOneTimeCodeStore implements OneTimeCodeStore {
   }
 
   delete(id: string) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       await this.#redis.del(this.#key(id));
     });
   }

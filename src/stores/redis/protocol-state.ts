@@ -15,7 +15,7 @@
 import type { AdapterPayload } from 'oidc-provider';
 
 import type { ProtocolStateStore } from '../../oidc/protocol-state.ts';
-import { StoreUnavailableError } from '../errors.ts';
+import { redisCall } from './call.ts';
 import type { RedisClient } from './client.ts';
 
 const CONSUME = `
@@ -68,16 +68,8 @@ export class RedisProtocolStateStore implements ProtocolStateStore {
     return `${this.#prefix}grant:{${grantId}}`;
   }
 
-  async #call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError('redis', error);
-    }
-  }
-
   upsert(model: string, id: string, payload: AdapterPayload, expiresInSeconds: number) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const key = this.#record(model, id);
       const ttlMs = Math.max(1, Math.round(expiresInSeconds * 1000));
       // Separate commands, not one MULTI: in Cluster the keys live in different slots.
@@ -90,7 +82,7 @@ export class RedisProtocolStateStore implements ProtocolStateStore {
   }
 
   find(model: string, id: string) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const key = this.#record(model, id);
       const [payload, consumed] = await this.#redis.mget(key, `${key}:consumed`);
       if (!payload) return undefined;
@@ -100,7 +92,7 @@ export class RedisProtocolStateStore implements ProtocolStateStore {
   }
 
   async #findVia(model: string, lookupKey: string) {
-    const id = await this.#call(() => this.#redis.get(lookupKey));
+    const id = await redisCall(() => this.#redis.get(lookupKey));
     return id ? this.find(model, id) : undefined;
   }
 
@@ -113,14 +105,14 @@ export class RedisProtocolStateStore implements ProtocolStateStore {
   }
 
   consume(model: string, id: string) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const key = this.#record(model, id);
       return (await this.#redis.dinhdanhConsume(key, `${key}:consumed`, Math.floor(Date.now() / 1000))) === 1;
     });
   }
 
   destroy(model: string, id: string) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const key = this.#record(model, id);
       const payload = await this.#redis.get(key);
       const parsed = payload ? (JSON.parse(payload) as AdapterPayload) : undefined;
@@ -132,7 +124,7 @@ export class RedisProtocolStateStore implements ProtocolStateStore {
   }
 
   revokeByGrantId(grantId: string) {
-    return this.#call(async () => {
+    return redisCall(async () => {
       const keys = await this.#redis.dinhdanhIndexTake(this.#grantIndex(grantId));
       await Promise.all(keys.map((key) => this.#redis.del(key, `${key}:consumed`)));
     });
