@@ -32,6 +32,7 @@ import { createHealthRouter } from './http/health.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { securityHeadersMiddleware } from './http/security-headers.ts';
 import { createViews } from './http/views.ts';
+import { createAssuranceStep } from './interactions/assurance-step.ts';
 import { createConsentStep } from './interactions/consent-step.ts';
 import { createCsrfTokens } from './interactions/csrf.ts';
 import { createLoginStep } from './interactions/login-step.ts';
@@ -128,6 +129,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     findAccount: createFindAccount(stores.accounts, lookUpCitizen, suspend),
     views,
     acrValues,
+    minimumLevelOf: async (clientId) => (await stores.relyingParties.findByClientId(clientId))?.minimumLevel ?? 1,
   });
   provider.on('server_error', (ctx, error) => {
     // A backend outage is logged once by the error middleware; mark it so the JSON answer becomes a 503.
@@ -137,11 +139,24 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
 
   // HTTP: the provider is the Koa app; our middleware runs before its routes (Provider#use).
   const csrf = createCsrfTokens(config.cookies.keys[0]!);
+  const assuranceStep = createAssuranceStep({
+    provider,
+    views,
+    csrf,
+    accounts: stores.accounts,
+    relyingParties: stores.relyingParties,
+    codes,
+    phoneChallenges,
+    throttle,
+    audit: stores.audit,
+    acrValues,
+  });
   const interactions = createInteractionRouter({
     provider,
     csrf,
     audit: stores.audit,
     maxFormBytes: config.http.maxFormBytes,
+    assuranceStep,
     loginStep: createLoginStep({
       provider,
       views,
@@ -151,7 +166,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
       registryAllowsLogin,
       throttle,
       audit: stores.audit,
-      acrValues,
+      assurance: assuranceStep,
     }),
     consentStep: createConsentStep({
       provider,

@@ -16,7 +16,8 @@ export type AuditEventType =
   | 'account.password_reset'
   | 'account.locked'
   | 'account.unlocked'
-  | 'login.throttled';
+  | 'login.throttled'
+  | 'login.level_unmet';
 
 export interface AuditEvent {
   id: string;

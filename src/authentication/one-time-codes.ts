@@ -11,7 +11,7 @@ import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 
 export interface Challenge {
   id: string;
-  purpose: 'enrollment' | 'recovery';
+  purpose: 'enrollment' | 'recovery' | 'login';
   /** What the code is bound to (personal ID number, phone number, …); returned once verified. */
   data: Record<string, string>;
   codeHash: string;

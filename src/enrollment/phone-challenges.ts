@@ -36,7 +36,8 @@ export function createPhoneChallenges({ codes, sms, logger }: { codes: OneTimeCo
 
   function codeText(purpose: Challenge['purpose'], locale: Locale, code: string) {
     const messages = catalogue[locale];
-    return format(purpose === 'recovery' ? messages.recover.smsCode : messages.enroll.smsCode, { code });
+    const texts = { enrollment: messages.enroll.smsCode, recovery: messages.recover.smsCode, login: messages.assurance.smsCode };
+    return format(texts[purpose], { code });
   }
 
   return {

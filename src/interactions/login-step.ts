@@ -1,11 +1,10 @@
 /**
- * The login prompt: personal identification number + password. Later factors (TOTP, SMS, passkeys) and
- * step-up join here as further steps deciding `acr`/`amr` through src/assurance/levels.ts.
+ * The login prompt: personal identification number + password. What follows a correct password (finish,
+ * second factor, or "this level cannot be reached") is the assurance step's (assurance-step.ts).
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
-import { acrFor, amrFor, sessionLevel, type AcrValues, type AuthenticationMethod } from '../assurance/levels.ts';
 import type { Account } from '../accounts/account.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { LoginThrottle } from '../authentication/login-throttle.ts';
@@ -14,9 +13,10 @@ import { format } from '../i18n/messages.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
+import type { AssuranceStep } from './assurance-step.ts';
 import type { CsrfTokens } from './csrf.ts';
 import { loginForm, parseForm } from './forms.ts';
-import { clientDisplayName, finishInteraction, loadInteraction } from './interaction-context.ts';
+import { clientDisplayName, loadInteraction } from './interaction-context.ts';
 
 interface LoginStepDependencies {
   provider: Provider;
@@ -28,7 +28,7 @@ interface LoginStepDependencies {
   registryAllowsLogin: (account: Account) => Promise<boolean>;
   throttle: LoginThrottle;
   audit: AuditLog;
-  acrValues: AcrValues;
+  assurance: AssuranceStep;
 }
 
 interface LoginPageState {
@@ -41,7 +41,7 @@ interface LoginPageState {
 
 const PERSONAL_ID = /^\d{12}$/;
 
-export function createLoginStep({ provider, views, csrf, relyingParties, signInWithPassword, registryAllowsLogin, throttle, audit, acrValues }: LoginStepDependencies) {
+export function createLoginStep({ provider, views, csrf, relyingParties, signInWithPassword, registryAllowsLogin, throttle, audit, assurance }: LoginStepDependencies) {
   async function renderLogin(ctx: Context, clientId: unknown, state: LoginPageState = {}) {
     const { messages } = localeOf(ctx);
     const client = await clientDisplayName(relyingParties, ctx, clientId);
@@ -103,15 +103,8 @@ export function createLoginStep({ provider, views, csrf, relyingParties, signInW
       }
 
       await throttle.succeeded(personalId);
-      const methods: AuthenticationMethod[] = ['pwd'];
-      const level = sessionLevel(outcome.account.identityLevel, methods);
-      await audit.record({ type: 'login.succeeded', accountId: outcome.account.id, clientId, ip: ctx.ip, details: { method: 'pwd', level } });
-      await finishInteraction(
-        provider,
-        ctx,
-        { login: { accountId: outcome.account.id, acr: acrFor(level, acrValues), amr: amrFor(methods), remember: true } },
-        false,
-      );
+      // Enough for this request's level, or a second factor, or the page explaining the level cannot be reached.
+      await assurance.continueAfter(ctx, details, outcome.account, ['pwd']);
     },
   };
 }

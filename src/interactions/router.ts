@@ -9,6 +9,7 @@ import type { Provider } from 'oidc-provider';
 
 import type { AuditLog } from '../audit/audit-log.ts';
 import { AppError } from '../http/errors.ts';
+import type { AssuranceStep } from './assurance-step.ts';
 import type { ConsentStep } from './consent-step.ts';
 import type { CsrfTokens } from './csrf.ts';
 import { csrfOnlyForm, parseForm } from './forms.ts';
@@ -18,13 +19,14 @@ import type { LoginStep } from './login-step.ts';
 interface InteractionRouterDependencies {
   provider: Provider;
   loginStep: LoginStep;
+  assuranceStep: AssuranceStep;
   consentStep: ConsentStep;
   csrf: CsrfTokens;
   audit: AuditLog;
   maxFormBytes: number;
 }
 
-export function createInteractionRouter({ provider, loginStep, consentStep, csrf, audit, maxFormBytes }: InteractionRouterDependencies) {
+export function createInteractionRouter({ provider, loginStep, assuranceStep, consentStep, csrf, audit, maxFormBytes }: InteractionRouterDependencies) {
   const router = new Router({ prefix: '/interaction' });
   // Only our own form posts are parsed here; oidc-provider parses its endpoints' bodies itself.
   const forms = bodyParser({ enableTypes: ['form'], formLimit: `${maxFormBytes}b`, encoding: 'utf-8' });
@@ -33,6 +35,8 @@ export function createInteractionRouter({ provider, loginStep, consentStep, csrf
     const details = await loadInteraction(provider, ctx);
     switch (details.prompt.name) {
       case 'login':
+        // A signed-in citizen whose session is too weak for this request steps up without the password.
+        if (await assuranceStep.stepUp(ctx, details)) return;
         return loginStep.renderLogin(ctx, details.params.client_id);
       case 'consent':
         return consentStep.renderConsent(ctx, details);
@@ -42,6 +46,9 @@ export function createInteractionRouter({ provider, loginStep, consentStep, csrf
   });
 
   router.post('/:uid/login', forms, loginStep.submit);
+  router.post('/:uid/second-factor', forms, assuranceStep.submitCode);
+  router.post('/:uid/second-factor/resend', forms, assuranceStep.resend);
+  router.post('/:uid/unmet', forms, assuranceStep.leaveUnmet);
   router.post('/:uid/consent', forms, consentStep.allow);
 
   // Cancel on the login page and "do not share" on the consent page: the client receives access_denied.

@@ -8,9 +8,11 @@
  * - devInteractions off: the citizen-facing pages are ours (src/interactions).
  */
 import type { Context } from 'koa';
-import { Provider, type Adapter, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
+import { interactionPolicy, Provider, type Adapter, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
 
+import type { IdentityLevel } from '../accounts/account.ts';
 import type { AcrValues } from '../assurance/levels.ts';
+import { levelOfAcr, requiredLevel } from '../assurance/required-level.ts';
 import type { Config } from '../config/schema.ts';
 import { format } from '../i18n/messages.ts';
 import { classify, renderErrorPage } from '../http/errors.ts';
@@ -28,9 +30,11 @@ interface ProviderDependencies {
   findAccount: FindAccount;
   views: Views;
   acrValues: AcrValues;
+  /** The relying party's registered minimum level (applies even when a request asks for nothing). */
+  minimumLevelOf(clientId: string): Promise<IdentityLevel>;
 }
 
-export function createProvider({ config, jwks, adapter, findAccount, views, acrValues }: ProviderDependencies): Provider {
+export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf }: ProviderDependencies): Provider {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const ttl = config.oidc.ttl;
 
@@ -77,7 +81,7 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: loginPolicy(acrValues, minimumLevelOf), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: config.oidc.devInteractions },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
@@ -106,6 +110,8 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
           });
         },
       },
+      // The claims parameter (OIDC Core §5.5): how a relying party asks for an essential acr.
+      claimsParameter: { enabled: true },
       dPoP: { enabled: true },
       userinfo: { enabled: true },
     },
@@ -130,4 +136,26 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.http.trustProxy;
   return provider;
+}
+
+/**
+ * oidc-provider's prompts, with one change to login: its `essential_acr(s)` checks demand the exact acr value,
+ * while DinhDanh's levels are ordered. `level_too_low` asks for a login (step-up) whenever the session's level
+ * is below what the request requires: the client's minimum, `acr_values`, or an `acr` claim request
+ * (src/assurance/required-level.ts).
+ */
+function loginPolicy(acrValues: AcrValues, minimumLevelOf: ProviderDependencies['minimumLevelOf']) {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  login.checks.remove('essential_acrs');
+  login.checks.remove('essential_acr');
+  login.checks.add(
+    new interactionPolicy.Check('level_too_low', 'the session is below the level this request requires', async (ctx) => {
+      const { oidc } = ctx;
+      if (!oidc.session?.accountId || !oidc.client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const required = requiredLevel({ acrValues: oidc.params?.acr_values, claims: oidc.claims, clientMinimum: await minimumLevelOf(oidc.client.clientId) }, acrValues);
+      return (levelOfAcr(oidc.session.acr, acrValues) ?? 1) < required;
+    }),
+  );
+  return policy;
 }
