@@ -84,6 +84,8 @@ export function createDemoPortalRouter({ config, views, portal }: { config: Conf
           state: pending.state,
           nonce: pending.nonce,
           ui_locales: localeOf(ctx).locale,
+          // /demo/login?level=2 shows how a service asks for level 2 (OIDC Core §3.1.2.1).
+          ...(ctx.query.level === '2' ? { acr_values: config.oidc.acr.level2 } : {}),
         })
         .toString(),
     );
@@ -93,6 +95,12 @@ export function createDemoPortalRouter({ config, views, portal }: { config: Conf
     const pending = sessionOf(ctx);
     if (!pending || !('codeVerifier' in pending)) return ctx.redirect('/demo');
     const configuration = await relyingPartyConfiguration();
+    // An error answer (the citizen cancelled, the level could not be reached) is shown as the client sees it.
+    const error = typeof ctx.query.error === 'string' ? ctx.query.error : undefined;
+    if (error) {
+      ctx.cookies.set(COOKIE, null);
+      return views.render(ctx, 'demo-portal', { title: localeOf(ctx).messages.demo.title, error, errorDescription: ctx.query.error_description });
+    }
     const tokens = await oidcClient.authorizationCodeGrant(configuration, new URL(ctx.href.replace(/^[^:]+:\/\/[^/]+/, config.issuer)), {
       pkceCodeVerifier: pending.codeVerifier,
       expectedState: pending.state,
