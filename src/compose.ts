@@ -129,6 +129,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     findAccount: createFindAccount(stores.accounts, lookUpCitizen, suspend),
     views,
     acrValues,
+    clock,
     minimumLevelOf: async (clientId) => (await stores.relyingParties.findByClientId(clientId))?.minimumLevel ?? 1,
   });
   provider.on('server_error', (ctx, error) => {

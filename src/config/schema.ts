@@ -163,6 +163,10 @@ export const configSchema = z.strictObject({
         description: 'acr value for level 2 (chip- or desk-proven identity, two factors).',
       }),
     }),
+    level2MaxAgeSeconds: setting(z.number().int().min(60).max(86_400), {
+      env: 'LEVEL_2_MAX_AGE_SECONDS',
+      description: 'A level-2 session serves level-2 requests this long after its sign-in; then the citizen authenticates again (level 1 still served).',
+    }),
   }),
   passwords: z.strictObject({
     memoryKiB: setting(z.number().int().min(8192), {

@@ -12,7 +12,7 @@ import { z } from 'zod';
 
 import type { Account, AccountStore } from '../accounts/account.ts';
 import { acrFor, amrFor, sessionLevel, type AcrValues, type AuthenticationMethod } from '../assurance/levels.ts';
-import { requiredLevel } from '../assurance/required-level.ts';
+import { levelOfAcr, requiredLevel } from '../assurance/required-level.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { LoginThrottle } from '../authentication/login-throttle.ts';
 import type { OneTimeCodes } from '../authentication/one-time-codes.ts';
@@ -126,6 +126,8 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
       const accountId = details.session?.accountId;
       if (!accountId || !details.prompt.reasons.includes('level_too_low')) return false;
       if (details.prompt.reasons.some((reason) => ['no_session', 'max_age', 'login_prompt', 'id_token_hint', 'claims_id_token_sub_value'].includes(reason))) return false;
+      // A level-2 session asked to log in again has outlived LEVEL_2_MAX_AGE_SECONDS: everything again.
+      if (levelOfAcr(details.session?.acr, acrValues) === 2) return false;
       const account = await accounts.findById(accountId);
       if (account?.status !== 'active') return false;
       const pending = await pendingChallenge(ctx, details);

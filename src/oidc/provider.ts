@@ -32,9 +32,11 @@ interface ProviderDependencies {
   acrValues: AcrValues;
   /** The relying party's registered minimum level (applies even when a request asks for nothing). */
   minimumLevelOf(clientId: string): Promise<IdentityLevel>;
+  /** Epoch milliseconds (tests move it to age a session). */
+  clock: () => number;
 }
 
-export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf }: ProviderDependencies): Provider {
+export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock }: ProviderDependencies): Provider {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const ttl = config.oidc.ttl;
 
@@ -81,7 +83,7 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
-    interactions: { policy: loginPolicy(acrValues, minimumLevelOf), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: loginPolicy(acrValues, minimumLevelOf, config.oidc.level2MaxAgeSeconds, clock), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: config.oidc.devInteractions },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
@@ -142,9 +144,9 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
  * oidc-provider's prompts, with one change to login: its `essential_acr(s)` checks demand the exact acr value,
  * while DinhDanh's levels are ordered. `level_too_low` asks for a login (step-up) whenever the session's level
  * is below what the request requires: the client's minimum, `acr_values`, or an `acr` claim request
- * (src/assurance/required-level.ts).
+ * (src/assurance/required-level.ts), a level-2 session counting as level 2 only within its maximum age.
  */
-function loginPolicy(acrValues: AcrValues, minimumLevelOf: ProviderDependencies['minimumLevelOf']) {
+function loginPolicy(acrValues: AcrValues, minimumLevelOf: ProviderDependencies['minimumLevelOf'], level2MaxAgeSeconds: number, clock: () => number) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
   login.checks.remove('essential_acrs');
@@ -154,7 +156,11 @@ function loginPolicy(acrValues: AcrValues, minimumLevelOf: ProviderDependencies[
       const { oidc } = ctx;
       if (!oidc.session?.accountId || !oidc.client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const required = requiredLevel({ acrValues: oidc.params?.acr_values, claims: oidc.claims, clientMinimum: await minimumLevelOf(oidc.client.clientId) }, acrValues);
-      return (levelOfAcr(oidc.session.acr, acrValues) ?? 1) < required;
+      // A level-2 sign-in counts as level 2 for a limited time only (LEVEL_2_MAX_AGE_SECONDS, 12 h by default).
+      const signedInAt = oidc.session.authTime() ?? 0;
+      const fresh = clock() / 1000 - signedInAt <= level2MaxAgeSeconds;
+      const sessionLevel = fresh ? (levelOfAcr(oidc.session.acr, acrValues) ?? 1) : 1;
+      return sessionLevel < required;
     }),
   );
   return policy;

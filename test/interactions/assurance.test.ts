@@ -21,10 +21,11 @@ const essentialLevel2 = JSON.stringify({ id_token: { acr: { essential: true, val
 
 describe('assurance levels: relying parties get what they ask for, or a clear refusal', function () {
   let app: TestApp;
+  let now = Date.now();
   const levelTwoClient = { clientId: 'demo-level-2-service', secret: 'level-2-service-secret-0123456789abcdef' };
 
   before(async function () {
-    app = await startTestAppOn('memory', this);
+    app = await startTestAppOn('memory', this, {}, { clock: () => now });
     const portal = (await app.dinhdanh.stores.relyingParties.findByClientId('demo-portal'))!;
     const service: RelyingParty = { ...portal, clientId: levelTwoClient.clientId, clientSecret: levelTwoClient.secret, minimumLevel: 2, name: { vi: 'Dịch vụ mức 2', en: 'Level-2 service' } };
     await app.dinhdanh.stores.relyingParties.create(service);
@@ -129,6 +130,32 @@ describe('assurance levels: relying parties get what they ask for, or a clear re
     assert.equal(direct.status, 303);
     assert.ok(direct.headers.location!.startsWith(app.dinhdanh.demo!.portal.redirectUri), 'straight back to the client, no page');
     assert.ok(new URL(direct.headers.location!).searchParams.get('code'));
+  });
+
+  it('asks for everything again when a level-2 session is older than LEVEL_2_MAX_AGE_SECONDS (12 h), but still serves level 1', async () => {
+    const agent = app.agent();
+    const { page, interactionPath, pkce, sentBefore } = await passwordThenSecondFactorPage(agent, { acr_values: LEVEL_2 });
+    const verified = await submitSecondFactor(agent, interactionPath, await latestCode(app, AN.phoneNumber, sentBefore), page.text);
+    const callback = await followToClient(app, agent, verified.headers.location!);
+    assert.equal(decodeJwt((await exchangeCode(app, agent, callback.searchParams.get('code')!, pkce.verifier)).body.id_token).acr, LEVEL_2);
+
+    now += 12 * 3600_000 + 60_000;
+    try {
+      const later = await startAuthorization(app, agent, { extra: { acr_values: LEVEL_2 } });
+      const login = await agent.get(later.interactionPath);
+      assert.match(login.text, /name="password"/, 'the password first, then the second factor');
+      const levelOne = await agent.get('/auth').query({
+        client_id: 'demo-portal',
+        redirect_uri: app.dinhdanh.demo!.portal.redirectUri,
+        response_type: 'code',
+        scope: 'openid profile',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      });
+      assert.ok(levelOne.headers.location!.startsWith(app.dinhdanh.demo!.portal.redirectUri), 'level 1 is still served by the session');
+    } finally {
+      now = Date.now();
+    }
   });
 
   it('counts wrong second-factor codes: five and the login starts over', async () => {
