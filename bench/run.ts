@@ -4,6 +4,7 @@
  *   password hashing   argon2id hash and verify at the configured production parameters
  *   logins             complete authorization-code logins over HTTP (authorize → login → consent → token)
  *   enumeration        login and enrollment answers for real vs unknown people (same timing?)
+ *   registry           synthetic population of 1,000,000: generator, match lookups in-process and over HTTP
  *   protocol state     Redis store upsert / find / consume round trips (when redis-server is installed)
  *
  * Options: --logins N (default 200), --ops N (default 2000), --rounds N (enumeration, default 60).
@@ -18,6 +19,7 @@ import { startTestApp } from '../test/helpers/app.ts';
 import { exchangeCode, signIn } from '../test/helpers/login-flow.ts';
 import { startRedis } from '../test/helpers/servers.ts';
 import { benchEnumerationTiming } from './enumeration.ts';
+import { benchRegistry } from './registry.ts';
 
 const { values } = parseArgs({ options: { logins: { type: 'string', default: '200' }, ops: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '60' } } });
 const rows: [string, string][] = [];
@@ -84,6 +86,9 @@ console.log(`DinhDanh benchmarks on Node ${process.version}\n`);
 
 // Answers that must not reveal whether an account exists: the same timing for every case.
 await benchEnumerationTiming(report, production, Number(values.rounds));
+
+// The population registry at 1,000,000 citizens: generator, lookups in-process and over HTTP.
+await benchRegistry(report);
 
 // Redis protocol-state round trips.
 {

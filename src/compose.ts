@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import mount from 'koa-mount';
 import serveStatic from 'koa-static';
 import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
 
 import { createPasswordHasher } from './accounts/password-hasher.ts';
 import { createPasswordLogin } from './authentication/password-login.ts';
@@ -24,7 +25,6 @@ import { createDevelopmentOutboxRouter } from './sms/development-outbox-page.ts'
 import { DevelopmentSmsOutbox } from './sms/development-outbox.ts';
 import { HttpSmsGateway } from './sms/http-gateway.ts';
 import type { SmsSender } from './sms/sms-sender.ts';
-import { demoRegistryRecords } from './demo/citizens.ts';
 import { createDemoPortalRouter } from './demo/portal.ts';
 import { seedDemo, type DemoSeed } from './demo/seed.ts';
 import { backendOutageMiddleware, classify, errorMiddleware, requestIdMiddleware } from './http/errors.ts';
@@ -41,7 +41,7 @@ import { KeyRing, loadSigningKeys } from './keys/keyring.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createAdapterFactory } from './oidc/protocol-state.ts';
 import { createProvider } from './oidc/provider.ts';
-import { InMemoryPopulationRegistry } from './registry/in-memory-registry.ts';
+import { createPopulationRegistry } from './registry/create-registry.ts';
 import type { PopulationRegistry } from './registry/population-registry.ts';
 import { createMemoryStores } from './stores/memory/index.ts';
 import { createRedisMongoStores } from './stores/mongo/index.ts';
@@ -82,18 +82,19 @@ export async function createDinhDanh(config: Config, overrides: DinhDanhOverride
 
   // Stores and outside systems.
   const stores = overrides.stores ?? (await createStores(config, logger));
-  // Until the registry issue brings the simulator and the HTTP client, the registry is the demo population.
-  const registry = overrides.registry ?? new InMemoryPopulationRegistry(demoRegistryRecords);
+  // Metrics of outside systems (the registry today), served at /health/metrics.
+  const metrics = new Registry();
+  const registry = overrides.registry ?? (await createPopulationRegistry(config, { logger, metrics, projectRoot }));
 
   try {
-    return await composeOnStores(config, stores, registry, logger, overrides.clock ?? Date.now);
+    return await composeOnStores(config, stores, registry, logger, overrides.clock ?? Date.now, metrics);
   } catch (error) {
     await stores.close();
     throw error;
   }
 }
 
-async function composeOnStores(config: Config, stores: Stores, registry: PopulationRegistry, logger: Logger, clock: () => number) {
+async function composeOnStores(config: Config, stores: Stores, registry: PopulationRegistry, logger: Logger, clock: () => number, metrics: Registry) {
   const notices: string[] = [];
 
   // Domain services.
@@ -185,7 +186,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   provider.use(localeMiddleware(config.i18n.defaultLocale));
   provider.use(errorMiddleware(views, logger));
   provider.use(backendOutageMiddleware(logger));
-  provider.use(createHealthRouter(stores).routes());
+  provider.use(createHealthRouter(stores, metrics).routes());
   provider.use(mount('/static', serveStatic(path.join(viewsDir, 'static'), { maxage: 3600_000, index: false })));
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
@@ -213,6 +214,8 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     demo,
     notices,
     sms,
+    registry,
+    metrics,
     async close() {
       await stores.close();
     },
