@@ -2,7 +2,8 @@
  * One ioredis client for single, Sentinel or Cluster deployments, set up against the failures published
  * adapters are known for: a client that gives up reconnecting stays on "Connection is closed" forever
  * (we never stop retrying), a failover leaves us writing to a demoted replica (READONLY → reconnect),
- * and a dead server makes requests hang (bounded command timeout and one retry per request).
+ * a dead server makes requests hang (bounded command timeout and one retry per request), and a master that
+ * hangs without closing its connections keeps the client until it wakes up (Sentinel: +switch-master).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
@@ -27,6 +28,9 @@ function connect(settings: Config['redis']): RedisClient {
   const common: RedisOptions = {
     commandTimeout: settings.commandTimeoutMs,
     connectTimeout: settings.commandTimeoutMs,
+    // Leaving a server that hangs (a failover away from a frozen master) waits for its socket to close, by
+    // default up to 2 s, during which every request fails: bound it like every other wait.
+    disconnectTimeout: settings.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     // Keep trying forever with capped backoff: returning null here is what strands clients after a failover.
@@ -46,6 +50,15 @@ function connect(settings: Config['redis']): RedisClient {
         sentinels: settings.sentinels.map(hostAndPort),
         name: settings.sentinelMaster,
         sentinelPassword: common.password,
+        // rediss:// means TLS on every leg: ioredis otherwise talks plain text to the Sentinels (sending the
+        // password in clear) and to the master they name, whatever `tls` says.
+        sentinelTLS: common.tls,
+        enableTLSForSentinelMode: common.tls !== undefined,
+        // A master that hangs (frozen VM, network partition) keeps its socket open: commands only time out,
+        // and without this the client stays on it until it wakes up, then writes to it while it still
+        // believes it is master (writes lost when the Sentinels demote it). Subscribed to +switch-master,
+        // the client reconnects through the Sentinels as soon as they promote a replica.
+        failoverDetector: true,
         db: Number(url.pathname.slice(1)) || 0,
       });
     case 'cluster':
