@@ -30,7 +30,8 @@ function banner(dinhdanh: DinhDanh): string {
       ...demo.citizens.map(
         (citizen) => `  ${citizen.personalId}  password ${citizen.password.padEnd(16)} level ${citizen.identityLevel} account  (${citizen.name})`,
       ),
-      '  (a password alone gives a level-1 session: level 2 also needs a second factor)',
+      '  (a password alone gives a level-1 session; "Sign in at level 2" on the demo portal also asks the level-2',
+      `   citizen for a code sent by SMS: it appears at ${config.issuer}/dev/sms)`,
       '',
       `Try enrollment: ${config.issuer}/enroll as ${fullName(demoNewcomer)}, ${demoNewcomer.personalId}, born ${demoNewcomer.birthDate}, any mobile number;`,
       `  the SMS code appears at ${config.issuer}/dev/sms (development outbox: nothing reaches a phone).`,
