@@ -13,6 +13,7 @@ import { createPasswordHasher } from './accounts/password-hasher.ts';
 import { createPasswordLogin } from './authentication/password-login.ts';
 import { createPasswordPolicy, loadCommonPasswords } from './accounts/password-policy.ts';
 import { createLoginThrottle, createRateLimit, phoneFlowStartRules } from './authentication/login-throttle.ts';
+import { createTotp } from './authentication/totp.ts';
 import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/one-time-codes.ts';
 import { defaultConfigDir } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -150,6 +151,8 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     codes,
     phoneChallenges,
     throttle,
+    totp: createTotp({ credentials: stores.credentials, issuerName: 'DinhDanh', now: clock }),
+    credentials: stores.credentials,
     audit: stores.audit,
     acrValues,
   });

@@ -28,7 +28,9 @@ function banner(dinhdanh: DinhDanh): string {
       '',
       `Try it: open ${config.issuer}/demo and sign in as a synthetic demo citizen:`,
       ...demo.citizens.map(
-        (citizen) => `  ${citizen.personalId}  password ${citizen.password.padEnd(16)} level ${citizen.identityLevel} account  (${citizen.name})`,
+        (citizen) =>
+          `  ${citizen.personalId}  password ${citizen.password.padEnd(16)} level ${citizen.identityLevel} account  (${citizen.name})` +
+          (citizen.totpSecret ? `\n                authenticator app secret ${citizen.totpSecret} (add it to any TOTP app)` : ''),
       ),
       '  (a password alone gives a level-1 session; "Sign in at level 2" on the demo portal also asks the level-2',
       `   citizen for a code sent by SMS: it appears at ${config.issuer}/dev/sms)`,

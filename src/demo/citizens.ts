@@ -11,6 +11,8 @@ export interface DemoCitizen {
   phoneNumber: string;
   /** Published on purpose: these accounts exist only outside production. */
   password: string;
+  /** A confirmed authenticator-app secret (base32), also published on purpose. */
+  totpSecret?: string;
 }
 
 export const demoCitizens: readonly DemoCitizen[] = [
@@ -18,6 +20,7 @@ export const demoCitizens: readonly DemoCitizen[] = [
     identityLevel: 2,
     phoneNumber: '+84912000001',
     password: 'demo-an-2026',
+    totpSecret: 'KRUGS4ZANFZSAYJAMRSW233TMVRXEZLU',
     record: {
       personalId: '001089012345', // 001 Hà Nội · 0 = male, 20th century · born 1989
       familyName: 'Nguyễn',

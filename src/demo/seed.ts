@@ -15,7 +15,7 @@ import { demoCitizens } from './citizens.ts';
 export const DEMO_PORTAL_CLIENT_ID = 'demo-portal';
 
 export interface DemoSeed {
-  citizens: { personalId: string; name: string; identityLevel: number; password: string }[];
+  citizens: { personalId: string; name: string; identityLevel: number; password: string; totpSecret?: string }[];
   portal: { clientId: string; clientSecret: string; redirectUri: string; postLogoutRedirectUri: string };
 }
 
@@ -37,6 +37,7 @@ export async function seedDemo(
         phoneNumber: citizen.phoneNumber,
       });
       await credentials.create({ id: randomUUID(), accountId: account.id, type: 'password', hash: await hasher.hash(citizen.password) });
+      if (citizen.totpSecret) await credentials.create({ id: randomUUID(), accountId: account.id, type: 'totp', seed: citizen.totpSecret, confirmed: true });
     } catch (error) {
       if (!(error instanceof DuplicateKeyError)) throw error;
     }
@@ -73,6 +74,7 @@ export async function seedDemo(
       name: fullName(citizen.record),
       identityLevel: citizen.identityLevel,
       password: citizen.password,
+      totpSecret: citizen.totpSecret,
     })),
     portal: {
       clientId: stored.clientId,

@@ -121,6 +121,10 @@ const vi = {
   },
   assurance: {
     secondFactorTitle: 'Xác minh bước hai',
+    totpAsk: 'Dịch vụ này yêu cầu đăng nhập mức 2. Nhập mã 6 chữ số đang hiện trong ứng dụng xác thực của bạn.',
+    totpWrong: 'Mã không đúng. Hãy nhập mã đang hiện trong ứng dụng (mã đổi sau mỗi 30 giây).',
+    totpReplayed: 'Mã này vừa được dùng. Hãy đợi mã tiếp theo trong ứng dụng.',
+    useSms: 'Gửi mã qua SMS thay thế',
     smsSent: 'Dịch vụ này yêu cầu đăng nhập mức 2. Chúng tôi đã gửi mã 6 chữ số đến {phone}. Mã có hiệu lực 5 phút.',
     expired: 'Mã xác minh đã hết hạn hoặc đã nhập sai quá nhiều lần. Vui lòng đăng nhập lại.',
     cancel: 'Hủy đăng nhập',
@@ -279,6 +283,10 @@ const en: Messages = {
   },
   assurance: {
     secondFactorTitle: 'Second step of verification',
+    totpAsk: 'This service requires a level-2 sign-in. Enter the 6-digit code shown in your authenticator app.',
+    totpWrong: 'That code is not correct. Enter the code your app shows now (it changes every 30 seconds).',
+    totpReplayed: 'That code was just used. Wait for the next code in your app.',
+    useSms: 'Send me a code by SMS instead',
     smsSent: 'This service requires a level-2 sign-in. We have sent a 6-digit code to {phone}. It is valid for 5 minutes.',
     expired: 'The verification code has expired or had too many wrong attempts. Please sign in again.',
     cancel: 'Cancel sign-in',

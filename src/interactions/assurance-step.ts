@@ -1,8 +1,8 @@
 /**
  * After a factor succeeds: does the session reach the level this request requires (src/assurance)? Then the
  * login finishes. If not, and the account can reach it, the citizen is asked for a second factor — not the
- * password again (step-up); today that is a one-time code by SMS to the account's verified phone (TOTP and
- * passkeys join here). If the account cannot reach it (a level-1 account asked for level 2), a translated page
+ * password again (step-up): a code from the citizen's authenticator app (TOTP) when they have one, else (or on
+ * request) a one-time code by SMS to the account's verified phone. Passkeys join here. If the account cannot reach it (a level-1 account asked for level 2), a translated page
  * explains how to reach level 2 and the relying party receives `unmet_authentication_requirements`
  * (OpenID Connect Core errata / RFC 9470) — never a token claiming the wrong level.
  */
@@ -16,6 +16,8 @@ import { levelOfAcr, requiredLevel } from '../assurance/required-level.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { LoginThrottle } from '../authentication/login-throttle.ts';
 import type { OneTimeCodes } from '../authentication/one-time-codes.ts';
+import type { Totp } from '../authentication/totp.ts';
+import type { CredentialStore, TotpCredential } from '../accounts/credentials.ts';
 import type { PhoneChallenges } from '../enrollment/phone-challenges.ts';
 import { maskPhone } from '../enrollment/enrollment-form.ts';
 import { localeOf } from '../http/locale.ts';
@@ -39,11 +41,13 @@ interface AssuranceStepDependencies {
   codes: OneTimeCodes;
   phoneChallenges: PhoneChallenges;
   throttle: LoginThrottle;
+  totp: Totp;
+  credentials: Pick<CredentialStore, 'listForAccount'>;
   audit: AuditLog;
   acrValues: AcrValues;
 }
 
-export function createAssuranceStep({ provider, views, csrf, accounts, relyingParties, codes, phoneChallenges, throttle, audit, acrValues }: AssuranceStepDependencies) {
+export function createAssuranceStep({ provider, views, csrf, accounts, relyingParties, codes, phoneChallenges, throttle, totp, credentials, audit, acrValues }: AssuranceStepDependencies) {
   async function requiredFor(details: InteractionDetails) {
     const clientId = String(details.params.client_id);
     const relyingParty = await relyingParties.findByClientId(clientId);
@@ -72,11 +76,18 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
     });
   }
 
-  async function renderSecondFactor(ctx: Context, details: InteractionDetails, account: Account, model: { error?: string; notice?: string } = {}) {
+  async function confirmedTotpOf(account: Account): Promise<TotpCredential | undefined> {
+    const found = await credentials.listForAccount(account.id, 'totp');
+    return found.find((credential): credential is TotpCredential => credential.type === 'totp' && credential.confirmed);
+  }
+
+  async function renderSecondFactor(ctx: Context, details: InteractionDetails, account: Account, model: { error?: string; notice?: string; channel?: 'sms' | 'totp' } = {}) {
     const { messages } = localeOf(ctx);
+    const byApp = model.channel === 'totp';
     views.render(ctx, 'second-factor', {
       title: messages.assurance.secondFactorTitle,
-      sent: format(messages.assurance.smsSent, { phone: maskPhone(account.phoneNumber) }),
+      sent: byApp ? messages.assurance.totpAsk : format(messages.assurance.smsSent, { phone: maskPhone(account.phoneNumber) }),
+      byApp,
       uid: details.uid,
       csrf: csrf.tokenFor(details.uid),
       error: model.error,
@@ -84,13 +95,17 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
     });
   }
 
-  /** Sends a code to the account's phone; the challenge is bound to this interaction and this account. */
-  async function startSecondFactor(ctx: Context, details: InteractionDetails, account: Account, methods: AuthenticationMethod[]) {
+  /**
+   * Starts the second factor, bound to this interaction and this account: the authenticator app when the
+   * account has one (nothing is sent), else a code by SMS to the account's phone.
+   */
+  async function startSecondFactor(ctx: Context, details: InteractionDetails, account: Account, methods: AuthenticationMethod[], channel?: 'sms' | 'totp') {
     const { locale } = localeOf(ctx);
-    const { id, code } = await codes.start('login', { accountId: account.id, uid: details.uid, methods: methods.join(' '), phoneNumber: account.phoneNumber, locale });
-    phoneChallenges.sendLater(account.phoneNumber, phoneChallenges.codeText('login', locale, code!));
+    const chosen = channel ?? ((await confirmedTotpOf(account)) ? 'totp' : 'sms');
+    const { id, code } = await codes.start('login', { accountId: account.id, uid: details.uid, methods: methods.join(' '), phoneNumber: account.phoneNumber, locale, channel: chosen });
+    if (chosen === 'sms') phoneChallenges.sendLater(account.phoneNumber, phoneChallenges.codeText('login', locale, code!));
     ctx.cookies.set(SECOND_FACTOR_COOKIE, id, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, signed: true, maxAge: codes.rules.flowTtlSeconds * 1000 });
-    return renderSecondFactor(ctx, details, account);
+    return renderSecondFactor(ctx, details, account, { channel: chosen });
   }
 
   /** The pending second factor of this interaction, or undefined (expired, exhausted, another interaction). */
@@ -132,7 +147,7 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
       if (account?.status !== 'active') return false;
       const pending = await pendingChallenge(ctx, details);
       if (pending) {
-        await renderSecondFactor(ctx, details, pending.account);
+        await renderSecondFactor(ctx, details, pending.account, { channel: pending.challenge.data.channel as 'sms' | 'totp' });
         return true;
       }
       // The session's methods: what the previous login recorded (amr minus "mfa").
@@ -153,10 +168,25 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
         return views.render(ctx, 'phone-expired', { title: messages.assurance.secondFactorTitle, message: messages.assurance.expired, startOverUrl: `/interaction/${details.uid}` });
       }
       const { challenge, account } = pending;
+      const channel = challenge.data.channel as 'sms' | 'totp';
       const verdict = await throttle.check(account.personalId, ctx.ip);
       if (!verdict.allowed) {
         ctx.status = 429;
-        return renderSecondFactor(ctx, details, account, { error: verdict.reason === 'locked' ? messages.login.locked : format(messages.login.throttled, { seconds: String(verdict.retryAfterSeconds) }) });
+        return renderSecondFactor(ctx, details, account, { channel, error: verdict.reason === 'locked' ? messages.login.locked : format(messages.login.throttled, { seconds: String(verdict.retryAfterSeconds) }) });
+      }
+      if (channel === 'totp') {
+        const credential = await confirmedTotpOf(account);
+        const outcome = credential ? await totp.verify(credential, form.code) : 'wrong';
+        if (outcome === 'accepted') {
+          await codes.discard(challenge.id);
+          await throttle.succeeded(account.personalId);
+          return finish(ctx, details, account, [...(challenge.data.methods!.split(' ') as AuthenticationMethod[]), 'otp']);
+        }
+        // A wrong or replayed app code counts like a wrong password (throttling, lockout at 100).
+        await throttle.failed(account.personalId, ctx.ip);
+        await audit.record({ type: 'login.failed', accountId: account.id, clientId: String(details.params.client_id), ip: ctx.ip, details: { method: 'otp', outcome } });
+        ctx.status = 400;
+        return renderSecondFactor(ctx, details, account, { channel, error: outcome === 'replayed' ? messages.assurance.totpReplayed : messages.assurance.totpWrong });
       }
       const { outcome, attemptsLeft } = await codes.verify(challenge.id, form.code);
       if (outcome === 'verified' && (await codes.takeVerified(challenge.id))) {
@@ -171,7 +201,22 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
         return views.render(ctx, 'phone-expired', { title: messages.assurance.secondFactorTitle, message: messages.assurance.expired, startOverUrl: `/interaction/${details.uid}` });
       }
       const error = outcome === 'expired' ? messages.enroll.codeExpired : format(messages.enroll.codeWrong, { attempts: String(attemptsLeft) });
-      return renderSecondFactor(ctx, details, account, { error });
+      return renderSecondFactor(ctx, details, account, { channel, error });
+    },
+
+    /** "Send me an SMS code instead" on the authenticator-app page. */
+    async switchToSms(ctx: Context) {
+      const form = parseForm(ctx, csrfForm);
+      csrf.verify(ctx.params.uid as string, form.csrf);
+      const details = await loadInteraction(provider, ctx, 'login');
+      const pending = await pendingChallenge(ctx, details);
+      if (!pending) {
+        ctx.status = 303;
+        return ctx.redirect(`/interaction/${details.uid}`);
+      }
+      if (pending.challenge.data.channel === 'sms') return renderSecondFactor(ctx, details, pending.account, { channel: 'sms' });
+      await codes.discard(pending.challenge.id);
+      return startSecondFactor(ctx, details, pending.account, pending.challenge.data.methods!.split(' ') as AuthenticationMethod[], 'sms');
     },
 
     async resend(ctx: Context) {
@@ -187,7 +232,7 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
       const outcome = await phoneChallenges.resend(pending.challenge.id);
       if (outcome !== 'sent') ctx.status = 429;
       const notice = { sent: messages.enroll.resent, too_soon: messages.enroll.resendTooSoon, limit: messages.enroll.resendLimit, missing: messages.assurance.expired }[outcome];
-      return renderSecondFactor(ctx, details, pending.account, outcome === 'sent' ? { notice } : { error: notice });
+      return renderSecondFactor(ctx, details, pending.account, outcome === 'sent' ? { notice, channel: 'sms' } : { error: notice, channel: 'sms' });
     },
 
     /** "Back to the service" on the unmet-level page: the relying party learns why, in the standard way. */

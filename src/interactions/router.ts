@@ -48,6 +48,7 @@ export function createInteractionRouter({ provider, loginStep, assuranceStep, co
   router.post('/:uid/login', forms, loginStep.submit);
   router.post('/:uid/second-factor', forms, assuranceStep.submitCode);
   router.post('/:uid/second-factor/resend', forms, assuranceStep.resend);
+  router.post('/:uid/second-factor/sms', forms, assuranceStep.switchToSms);
   router.post('/:uid/unmet', forms, assuranceStep.leaveUnmet);
   router.post('/:uid/consent', forms, consentStep.allow);
 

@@ -1,6 +1,7 @@
 /**
  * Level 2 in Chromium at 390×844: the demo portal asks for level 2 (acr_values); a level-2 citizen signs in
- * with password + SMS code (read from the development outbox, as a tester would from the phone) and the
+ * with password + SMS code (asked for instead of the authenticator app; read from the development outbox, as
+ * a tester would from the phone) and the
  * portal receives acr level 2; a level-1 citizen sees the translated "unmet" page and the portal receives
  * unmet_authentication_requirements. Every page is checked with axe-core and screenshotted.
  */
@@ -42,8 +43,13 @@ describe('level 2 in Chromium: step-up by SMS code, and the unmet-level page', f
     await page.getByLabel('Mật khẩu').fill('demo-an-2026');
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
 
+    // An has an authenticator app: its page comes first; the citizen asks for an SMS code instead.
     await page.getByRole('heading', { name: 'Xác minh bước hai' }).waitFor();
-    await check(page, 'second-factor-vi');
+    await page.getByText('ứng dụng xác thực').waitFor();
+    await check(page, 'second-factor-app-vi');
+    await page.getByRole('button', { name: 'Gửi mã qua SMS thay thế' }).click();
+    await page.getByText('Chúng tôi đã gửi mã 6 chữ số đến +84•••••0001').waitFor();
+    await check(page, 'second-factor-sms-vi');
     const phone = await context.newPage();
     await phone.goto(`${app.issuer}/dev/sms?to=${encodeURIComponent('+84912000001')}`);
     const code = /\b(\d{6})\b/.exec((await phone.locator('.sms-text').first().textContent())!)![1]!;

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
+import { generateSync } from 'otplib';
 
 import { demoCitizens } from '../../src/demo/citizens.ts';
 import type { RelyingParty } from '../../src/relying-parties/relying-party.ts';
@@ -39,11 +40,20 @@ describe('assurance levels: relying parties get what they ask for, or a clear re
     ["the client's registered minimum, asking nothing", {}, 'demo-level-2-service'],
   ];
 
-  /** Password, then the second-factor page; returns the page. */
-  async function passwordThenSecondFactorPage(agent: Agent, extra: Record<string, string>, clientId?: string) {
+  /** The code An's authenticator app shows at the test clock's time. */
+  const appCode = () => generateSync({ secret: AN.totpSecret!, epoch: Math.floor(now / 1000) });
+
+  /**
+   * Password, then the second-factor page: An has an authenticator app, so that page comes first; with
+   * `channel: 'sms'` the citizen then asks for an SMS code instead. Returns the page shown.
+   */
+  async function passwordThenSecondFactorPage(agent: Agent, extra: Record<string, string>, clientId?: string, channel: 'sms' | 'totp' = 'sms') {
     const { interactionPath, pkce, nonce } = await startAuthorization(app, agent, { extra, clientId });
     const sentBefore = outbox(app).messages(AN.phoneNumber).length;
-    const page = await submitLogin(agent, interactionPath, AN.record.personalId, AN.password);
+    let page = await submitLogin(agent, interactionPath, AN.record.personalId, AN.password);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /action="\/interaction\/[\w-]+\/second-factor\/sms"/, 'the app first, SMS on request');
+    if (channel === 'sms') page = await agent.post(`${interactionPath}/second-factor/sms`).type('form').send({ csrf: csrfFrom(page.text) });
     return { page, interactionPath, pkce, nonce, sentBefore };
   }
 
@@ -106,13 +116,13 @@ describe('assurance levels: relying parties get what they ask for, or a clear re
     assert.equal(decodeJwt(firstToken.body.id_token).acr, LEVEL_1);
 
     // The same browser, a request for level 2: the interaction shows the code page directly.
-    const sentBefore = outbox(app).messages(AN.phoneNumber).length;
     const second = await startAuthorization(app, agent, { extra: { acr_values: LEVEL_2 } });
     const page = await agent.get(second.interactionPath);
     assert.equal(page.status, 200);
     assert.match(page.text, /second-factor/);
     assert.doesNotMatch(page.text, /name="password"/, 'not the password again');
-    const verified = await submitSecondFactor(agent, second.interactionPath, await latestCode(app, AN.phoneNumber, sentBefore), page.text);
+    now += 30_000;
+    const verified = await submitSecondFactor(agent, second.interactionPath, appCode(), page.text);
     const callback = await followToClient(app, agent, verified.headers.location!);
     const token = await exchangeCode(app, agent, callback.searchParams.get('code')!, second.pkce.verifier);
     assert.equal(decodeJwt(token.body.id_token).acr, LEVEL_2);
@@ -132,6 +142,51 @@ describe('assurance levels: relying parties get what they ask for, or a clear re
     assert.ok(new URL(direct.headers.location!).searchParams.get('code'));
   });
 
+  it('signs in with the authenticator app (TOTP): amr pwd+otp+mfa, and refuses the same code twice (RFC 6238 §5.2)', async () => {
+    now += 30_000;
+    const code = appCode();
+    const agent = app.agent();
+    const { page, interactionPath, pkce } = await passwordThenSecondFactorPage(agent, { acr_values: LEVEL_2 }, undefined, 'totp');
+    assert.match(page.text, /Enter the 6-digit code shown in your authenticator app|ứng dụng xác thực/);
+    const wrong = await submitSecondFactor(agent, interactionPath, code === '000000' ? '111111' : '000000', page.text);
+    assert.equal(wrong.status, 400);
+    const verified = await submitSecondFactor(agent, interactionPath, code, page.text);
+    assert.equal(verified.status, 303, verified.text);
+    const callback = await followToClient(app, agent, verified.headers.location!);
+    const idToken = decodeJwt((await exchangeCode(app, agent, callback.searchParams.get('code')!, pkce.verifier)).body.id_token);
+    assert.equal(idToken.acr, LEVEL_2);
+    assert.deepEqual(idToken.amr, ['pwd', 'otp', 'mfa']);
+
+    // The same code again (seen over a shoulder, replayed by a proxy): refused, even within its 30 s.
+    const other = app.agent();
+    const replay = await passwordThenSecondFactorPage(other, { acr_values: LEVEL_2 }, undefined, 'totp');
+    const refused = await submitSecondFactor(other, replay.interactionPath, code, replay.page.text);
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /was just used|vừa được dùng/);
+    now += 30_000;
+    assert.equal((await submitSecondFactor(other, replay.interactionPath, appCode(), replay.page.text)).status, 303, 'the next code works');
+  });
+
+  it('counts wrong second-factor codes: five and the login starts over', async () => {
+    const agent = app.agent();
+    const { page, interactionPath, sentBefore } = await passwordThenSecondFactorPage(agent, { acr_values: LEVEL_2 });
+    const code = await latestCode(app, AN.phoneNumber, sentBefore);
+    const wrongCode = code === '111111' ? '222222' : '111111';
+    let last;
+    for (let attempt = 1; attempt <= 5; attempt += 1) last = await submitSecondFactor(agent, interactionPath, wrongCode, page.text);
+    assert.equal(last!.status, 400);
+    assert.match(last!.text, /too many wrong attempts|quá nhiều lần/);
+    const late = await submitSecondFactor(agent, interactionPath, code, page.text);
+    assert.equal(late.status, 400, 'the right code no longer helps');
+  });
+
+  it('refuses a second-factor post without its CSRF token', async () => {
+    const agent = app.agent();
+    const { interactionPath } = await passwordThenSecondFactorPage(agent, { acr_values: LEVEL_2 });
+    const response = await agent.post(`${interactionPath}/second-factor`).type('form').send({ code: '123456' });
+    assert.equal(response.status, 403);
+  });
+  // Last: it moves the clock 12 h ahead (and back), which would confuse TOTP steps of later tests.
   it('asks for everything again when a level-2 session is older than LEVEL_2_MAX_AGE_SECONDS (12 h), but still serves level 1', async () => {
     const agent = app.agent();
     const { page, interactionPath, pkce, sentBefore } = await passwordThenSecondFactorPage(agent, { acr_values: LEVEL_2 });
@@ -156,25 +211,5 @@ describe('assurance levels: relying parties get what they ask for, or a clear re
     } finally {
       now = Date.now();
     }
-  });
-
-  it('counts wrong second-factor codes: five and the login starts over', async () => {
-    const agent = app.agent();
-    const { page, interactionPath, sentBefore } = await passwordThenSecondFactorPage(agent, { acr_values: LEVEL_2 });
-    const code = await latestCode(app, AN.phoneNumber, sentBefore);
-    const wrongCode = code === '111111' ? '222222' : '111111';
-    let last;
-    for (let attempt = 1; attempt <= 5; attempt += 1) last = await submitSecondFactor(agent, interactionPath, wrongCode, page.text);
-    assert.equal(last!.status, 400);
-    assert.match(last!.text, /too many wrong attempts|quá nhiều lần/);
-    const late = await submitSecondFactor(agent, interactionPath, code, page.text);
-    assert.equal(late.status, 400, 'the right code no longer helps');
-  });
-
-  it('refuses a second-factor post without its CSRF token', async () => {
-    const agent = app.agent();
-    const { interactionPath } = await passwordThenSecondFactorPage(agent, { acr_values: LEVEL_2 });
-    const response = await agent.post(`${interactionPath}/second-factor`).type('form').send({ code: '123456' });
-    assert.equal(response.status, 403);
   });
 });
