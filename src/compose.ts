@@ -2,6 +2,7 @@
  * The composition root: config → stores → domain services → oidc-provider → Koa app. Nothing else in the
  * code base creates a client, a store or a service; tests build the real thing through this function.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mount from 'koa-mount';
@@ -14,6 +15,7 @@ import { createPasswordLogin } from './authentication/password-login.ts';
 import { createPasswordPolicy, loadCommonPasswords } from './accounts/password-policy.ts';
 import { createLoginThrottle, createRateLimit, phoneFlowStartRules } from './authentication/login-throttle.ts';
 import { createTotp } from './authentication/totp.ts';
+import { createPasskeys } from './authentication/passkeys.ts';
 import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/one-time-codes.ts';
 import { defaultConfigDir } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -26,6 +28,8 @@ import { createDevelopmentOutboxRouter } from './sms/development-outbox-page.ts'
 import { DevelopmentSmsOutbox } from './sms/development-outbox.ts';
 import { HttpSmsGateway } from './sms/http-gateway.ts';
 import type { SmsSender } from './sms/sms-sender.ts';
+import { registerAccountAreaClient } from './account/account-area-client.ts';
+import { createAccountAreaRouter } from './account/router.ts';
 import { createDemoPortalRouter } from './demo/portal.ts';
 import { seedDemo, type DemoSeed } from './demo/seed.ts';
 import { backendOutageMiddleware, classify, errorMiddleware, requestIdMiddleware } from './http/errors.ts';
@@ -37,6 +41,7 @@ import { createAssuranceStep } from './interactions/assurance-step.ts';
 import { createConsentStep } from './interactions/consent-step.ts';
 import { createCsrfTokens } from './interactions/csrf.ts';
 import { createLoginStep } from './interactions/login-step.ts';
+import { createPasskeyStep } from './interactions/passkey-step.ts';
 import { createInteractionRouter } from './interactions/router.ts';
 import { KeyRing, loadSigningKeys } from './keys/keyring.ts';
 import { createFindAccount } from './oidc/find-account.ts';
@@ -50,6 +55,8 @@ import type { Stores } from './stores/stores.ts';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const viewsDir = path.join(projectRoot, 'views');
+/** @simplewebauthn/browser's ES modules, served as they are to the pages' passkey.js. */
+const webAuthnBrowserDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'esm');
 
 export interface DinhDanhOverrides {
   logger?: Logger;
@@ -112,6 +119,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   const enrollment = createEnrollment({ ...accountServices, passwordResetUrl: `${config.issuer}/account/recover` });
   const throttle = createLoginThrottle({ store: stores.failureCounters, accounts: stores.accounts, audit: stores.audit, now: clock });
   const recovery = createPasswordRecovery({ ...accountServices, throttle });
+  await registerAccountAreaClient(stores.relyingParties, config.issuer);
   const demo: DemoSeed | undefined = config.demo.seed ? await seedDemo(stores, hasher, config.issuer) : undefined;
 
   // Protocol.
@@ -142,6 +150,8 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
 
   // HTTP: the provider is the Koa app; our middleware runs before its routes (Provider#use).
   const csrf = createCsrfTokens(config.cookies.keys[0]!);
+  const totp = createTotp({ credentials: stores.credentials, issuerName: 'DinhDanh', now: clock });
+  const passkeys = createPasskeys({ credentials: stores.credentials, protocolState: stores.protocolState, issuer: config.issuer, rpName: 'DinhDanh', now: clock });
   const assuranceStep = createAssuranceStep({
     provider,
     views,
@@ -151,28 +161,31 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     codes,
     phoneChallenges,
     throttle,
-    totp: createTotp({ credentials: stores.credentials, issuerName: 'DinhDanh', now: clock }),
+    totp,
     credentials: stores.credentials,
     audit: stores.audit,
     acrValues,
   });
+  const loginStep = createLoginStep({
+    provider,
+    views,
+    csrf,
+    relyingParties: stores.relyingParties,
+    signInWithPassword,
+    registryAllowsLogin,
+    throttle,
+    audit: stores.audit,
+    assurance: assuranceStep,
+  });
+  const passkeyStep = createPasskeyStep({ provider, passkeys, accounts: stores.accounts, registryAllowsLogin, csrf, audit: stores.audit, loginStep, assurance: assuranceStep });
   const interactions = createInteractionRouter({
     provider,
     csrf,
     audit: stores.audit,
     maxFormBytes: config.http.maxFormBytes,
     assuranceStep,
-    loginStep: createLoginStep({
-      provider,
-      views,
-      csrf,
-      relyingParties: stores.relyingParties,
-      signInWithPassword,
-      registryAllowsLogin,
-      throttle,
-      audit: stores.audit,
-      assurance: assuranceStep,
-    }),
+    loginStep,
+    passkeyStep,
     consentStep: createConsentStep({
       provider,
       views,
@@ -190,6 +203,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   provider.use(errorMiddleware(views, logger));
   provider.use(backendOutageMiddleware(logger));
   provider.use(createHealthRouter(stores, metrics).routes());
+  provider.use(mount('/static/vendor/simplewebauthn', serveStatic(webAuthnBrowserDir, { maxage: 3600_000, index: false })));
   provider.use(mount('/static', serveStatic(path.join(viewsDir, 'static'), { maxage: 3600_000, index: false })));
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
@@ -201,6 +215,21 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   for (const router of createPhoneFlowRouters(phoneFlows)) {
     provider.use(router.routes());
   }
+  const accountArea = createAccountAreaRouter({
+    provider,
+    issuer: config.issuer,
+    views,
+    csrf,
+    accounts: stores.accounts,
+    credentials: stores.credentials,
+    protocolState: stores.protocolState,
+    passkeys,
+    totp,
+    audit: stores.audit,
+    acrValues,
+    maxFormBytes: config.http.maxFormBytes,
+  });
+  provider.use(accountArea.routes());
   if (sms instanceof DevelopmentSmsOutbox) provider.use(createDevelopmentOutboxRouter(sms, views).routes());
   if (demo) {
     const portal = createDemoPortalRouter({ config, views, portal: demo.portal });

@@ -1,6 +1,5 @@
 /**
  * Authenticators bound to an account, and the store interface its backends implement.
- * Passkeys join the `Credential` union with their own `type` when they arrive.
  */
 
 interface CredentialBase {
@@ -26,11 +25,43 @@ export interface TotpCredential extends CredentialBase {
   lastUsedStep?: number;
 }
 
-export type Credential = PasswordCredential | TotpCredential;
+/**
+ * A WebAuthn credential (passkey). Its store id is derived from the WebAuthn credential ID
+ * (`passkeyStoreId`), so the store's unique id is what keeps one credential ID from being registered twice
+ * and what finds the credential in a usernameless sign-in (WebAuthn L3 §7.2 step 6).
+ */
+export interface PasskeyCredential extends CredentialBase {
+  type: 'passkey';
+  /** WebAuthn credential ID, base64url. */
+  credentialId: string;
+  /** COSE public key (WebAuthn L3 §6.5.1), base64url. */
+  publicKey: string;
+  /** Signature counter (§6.1.1): a value that does not grow is refused, it may betray a cloned authenticator. */
+  counter: number;
+  transports: string[];
+  /** `multiDevice`: backup eligible, a synced passkey (BE flag, §6.1); `singleDevice`: bound to one authenticator. */
+  deviceType: 'singleDevice' | 'multiDevice';
+  /** Backup state (BS flag): the passkey is currently backed up (synced). */
+  backedUp: boolean;
+  /** Authenticator model identifier (all zeros with "none" attestation). */
+  aaguid: string;
+  /** The citizen's own name for it ("Điện thoại của tôi"). */
+  name: string;
+  lastUsedAt?: Date;
+}
+
+export type Credential = PasswordCredential | TotpCredential | PasskeyCredential;
 export type CredentialType = Credential['type'];
 type WithoutTimestamps<T> = T extends Credential ? Omit<T, 'createdAt' | 'updatedAt'> : never;
 export type NewCredential = WithoutTimestamps<Credential>;
-export type CredentialChanges = Partial<Pick<PasswordCredential, 'hash'> & Pick<TotpCredential, 'seed' | 'confirmed'>>;
+export type CredentialChanges = Partial<
+  Pick<PasswordCredential, 'hash'> & Pick<TotpCredential, 'seed' | 'confirmed'> & Pick<PasskeyCredential, 'counter' | 'backedUp' | 'name' | 'lastUsedAt'>
+>;
+
+/** The store id of the passkey with this WebAuthn credential ID. */
+export function passkeyStoreId(credentialId: string): string {
+  return `passkey:${credentialId}`;
+}
 
 export interface CredentialStore {
   findById(id: string): Promise<Credential | undefined>;

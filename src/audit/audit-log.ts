@@ -17,7 +17,11 @@ export type AuditEventType =
   | 'account.locked'
   | 'account.unlocked'
   | 'login.throttled'
-  | 'login.level_unmet';
+  | 'login.level_unmet'
+  | 'authenticator.added'
+  | 'authenticator.removed'
+  | 'account_area.signed_in'
+  | 'account_area.signed_out';
 
 export interface AuditEvent {
   id: string;

@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccountStore } from '../accounts/account.ts';
 import type { CredentialStore } from '../accounts/credentials.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
-import type { RelyingParty, RelyingPartyStore } from '../relying-parties/relying-party.ts';
+import { registerIfMissing, type RelyingParty, type RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import { fullName } from '../registry/population-registry.ts';
 import { DuplicateKeyError } from '../stores/errors.ts';
 import { demoCitizens } from './citizens.ts';
@@ -58,15 +58,7 @@ export async function seedDemo(
     applicationType: 'web',
     disabled: false,
   };
-  let stored = await relyingParties.findByClientId(portal.clientId);
-  if (!stored) {
-    try {
-      stored = await relyingParties.create(portal);
-    } catch (error) {
-      if (!(error instanceof DuplicateKeyError)) throw error;
-      stored = (await relyingParties.findByClientId(portal.clientId))!;
-    }
-  }
+  const stored = await registerIfMissing(relyingParties, portal);
 
   return {
     citizens: demoCitizens.map((citizen) => ({

@@ -22,6 +22,8 @@ export function createViews(viewsDir: string) {
   const layout = templates.get('layout');
   if (!layout) throw new Error(`no layout.mustache in ${viewsDir}`);
 
+  const partials = Object.fromEntries(templates);
+
   function template(name: string): string {
     const found = templates.get(name);
     if (!found) throw new Error(`no view ${name}.mustache in ${viewsDir}`);
@@ -42,7 +44,8 @@ export function createViews(viewsDir: string) {
     render(ctx: Context, name: string, model: Record<string, unknown> & { title: string; returnPath?: string }): void {
       const { locale, messages } = localeOf(ctx);
       const view = { ...model, lang: locale, m: messages };
-      const body = Mustache.render(template(name), view, {}, { escape: escapeHtml });
+      // Every template doubles as a partial (`{{> passkey-button}}`).
+      const body = Mustache.render(template(name), view, partials, { escape: escapeHtml });
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = Mustache.render(
         layout!,

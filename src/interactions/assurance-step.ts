@@ -2,7 +2,8 @@
  * After a factor succeeds: does the session reach the level this request requires (src/assurance)? Then the
  * login finishes. If not, and the account can reach it, the citizen is asked for a second factor — not the
  * password again (step-up): a code from the citizen's authenticator app (TOTP) when they have one, else (or on
- * request) a one-time code by SMS to the account's verified phone. Passkeys join here. If the account cannot reach it (a level-1 account asked for level 2), a translated page
+ * request) a one-time code by SMS to the account's verified phone; a passkey also serves (passkey-step.ts).
+ * If the account cannot reach it (a level-1 account asked for level 2), a translated page
  * explains how to reach level 2 and the relying party receives `unmet_authentication_requirements`
  * (OpenID Connect Core errata / RFC 9470) — never a token claiming the wrong level.
  */
@@ -26,6 +27,7 @@ import { format } from '../i18n/messages.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import type { CsrfTokens } from './csrf.ts';
 import { parseForm } from './forms.ts';
+import { passkeySignInView } from './passkey-step.ts';
 import { clientDisplayName, finishInteraction, loadInteraction, type InteractionDetails } from './interaction-context.ts';
 
 const SECOND_FACTOR_COOKIE = 'dd_second_factor';
@@ -84,14 +86,17 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
   async function renderSecondFactor(ctx: Context, details: InteractionDetails, account: Account, model: { error?: string; notice?: string; channel?: 'sms' | 'totp' } = {}) {
     const { messages } = localeOf(ctx);
     const byApp = model.channel === 'totp';
+    const hasPasskey = (await credentials.listForAccount(account.id, 'passkey')).length > 0;
     views.render(ctx, 'second-factor', {
       title: messages.assurance.secondFactorTitle,
       sent: byApp ? messages.assurance.totpAsk : format(messages.assurance.smsSent, { phone: maskPhone(account.phoneNumber) }),
       byApp,
+      hasPasskey,
       uid: details.uid,
       csrf: csrf.tokenFor(details.uid),
       error: model.error,
       notice: model.notice,
+      ...(hasPasskey ? passkeySignInView(details.uid, messages, messages.passkey.secondFactor) : {}),
     });
   }
 
@@ -118,6 +123,13 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
   }
 
   return {
+    pendingSecondFactor: pendingChallenge,
+    renderSecondFactor,
+    async discardSecondFactor(ctx: Context, challengeId: string) {
+      await codes.discard(challengeId);
+      ctx.cookies.set(SECOND_FACTOR_COOKIE, null);
+    },
+
     /**
      * Called when a factor has just succeeded (`methods` are all the factors of this login so far).
      * Finishes the login, asks for a second factor, or explains that the level cannot be reached.

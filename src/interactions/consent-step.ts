@@ -1,6 +1,8 @@
 /**
  * The consent prompt: the citizen sees exactly which data the relying party will receive and decides.
  * The decision is stored as an oidc-provider Grant (what is granted is what is released).
+ * DinhDanh's own account area (src/account) is not asked about: it is the citizen's own account, and it
+ * receives only `openid`.
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
@@ -11,6 +13,8 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { format } from '../i18n/messages.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
+import { ACCOUNT_AREA_CLIENT_ID } from '../account/account-area-client.ts';
+import { maskPersonalId } from '../registry/personal-id.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import type { CsrfTokens } from './csrf.ts';
 import { csrfOnlyForm, parseForm } from './forms.ts';
@@ -26,18 +30,38 @@ interface ConsentStepDependencies {
   audit: AuditLog;
 }
 
-/** Shows only the last four digits: enough to recognise, not enough to copy from a shoulder. */
-function maskPersonalId(personalId: string): string {
-  return `••••••••${personalId.slice(-4)}`;
-}
-
 function requestedScopes(details: InteractionDetails): string[] {
   return String(details.params.scope ?? '').split(' ').filter(Boolean);
 }
 
 export function createConsentStep({ provider, views, csrf, relyingParties, accounts, consents, audit }: ConsentStepDependencies) {
+  /** Grants what the prompt found missing, records the consent and returns to the authorization endpoint. */
+  async function grantAndFinish(ctx: Context, details: InteractionDetails) {
+    const accountId = details.session!.accountId;
+    const clientId = String(details.params.client_id);
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId, clientId });
+    if (!grant) throw new Error(`grant ${details.grantId} of interaction ${details.uid} vanished`);
+
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    await consents.record({ accountId, clientId, scope: grant.getOIDCScope(), grantId });
+
+    await audit.record({ type: 'consent.granted', accountId, clientId, ip: ctx.ip, details: { scope: (missing.missingOIDCScope ?? []).join(' ') } });
+    await finishInteraction(provider, ctx, { consent: details.grantId ? {} : { grantId } }, true);
+  }
+
   return {
     async renderConsent(ctx: Context, details: InteractionDetails) {
+      if (details.params.client_id === ACCOUNT_AREA_CLIENT_ID) return grantAndFinish(ctx, details);
       const { messages } = localeOf(ctx);
       const client = await clientDisplayName(relyingParties, ctx, details.params.client_id);
       const account = details.session?.accountId ? await accounts.findById(details.session.accountId) : undefined;
@@ -60,27 +84,7 @@ export function createConsentStep({ provider, views, csrf, relyingParties, accou
     async allow(ctx: Context) {
       const form = parseForm(ctx, csrfOnlyForm);
       csrf.verify(ctx.params.uid as string, form.csrf);
-      const details = await loadInteraction(provider, ctx, 'consent');
-      const accountId = details.session!.accountId;
-      const clientId = String(details.params.client_id);
-      const grant = details.grantId
-        ? await provider.Grant.find(details.grantId)
-        : new provider.Grant({ accountId, clientId });
-      if (!grant) throw new Error(`grant ${details.grantId} of interaction ${details.uid} vanished`);
-
-      const missing = details.prompt.details as {
-        missingOIDCScope?: string[];
-        missingOIDCClaims?: string[];
-        missingResourceScopes?: Record<string, string[]>;
-      };
-      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
-      const grantId = await grant.save();
-      await consents.record({ accountId, clientId, scope: grant.getOIDCScope(), grantId });
-
-      await audit.record({ type: 'consent.granted', accountId, clientId, ip: ctx.ip, details: { scope: (missing.missingOIDCScope ?? []).join(' ') } });
-      await finishInteraction(provider, ctx, { consent: details.grantId ? {} : { grantId } }, true);
+      await grantAndFinish(ctx, await loadInteraction(provider, ctx, 'consent'));
     },
   };
 }

@@ -16,6 +16,7 @@ import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import type { AssuranceStep } from './assurance-step.ts';
 import type { CsrfTokens } from './csrf.ts';
 import { loginForm, parseForm } from './forms.ts';
+import { passkeySignInView } from './passkey-step.ts';
 import { clientDisplayName, loadInteraction } from './interaction-context.ts';
 
 interface LoginStepDependencies {
@@ -61,6 +62,8 @@ export function createLoginStep({ provider, views, csrf, relyingParties, signInW
       enrollUrl: `/enroll?return=${encodeURIComponent(`/interaction/${uid}`)}`,
       recoverUrl: `/account/recover?return=${encodeURIComponent(`/interaction/${uid}`)}`,
       returnPath: `/interaction/${uid}`,
+      // Usernameless: the authenticator offers the citizen's passkeys for this site.
+      ...passkeySignInView(uid, messages, messages.passkey.signIn, messages.passkey.hint),
     });
   }
 

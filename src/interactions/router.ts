@@ -15,18 +15,20 @@ import type { CsrfTokens } from './csrf.ts';
 import { csrfOnlyForm, parseForm } from './forms.ts';
 import { finishInteraction, loadInteraction } from './interaction-context.ts';
 import type { LoginStep } from './login-step.ts';
+import type { PasskeyStep } from './passkey-step.ts';
 
 interface InteractionRouterDependencies {
   provider: Provider;
   loginStep: LoginStep;
   assuranceStep: AssuranceStep;
   consentStep: ConsentStep;
+  passkeyStep: PasskeyStep;
   csrf: CsrfTokens;
   audit: AuditLog;
   maxFormBytes: number;
 }
 
-export function createInteractionRouter({ provider, loginStep, assuranceStep, consentStep, csrf, audit, maxFormBytes }: InteractionRouterDependencies) {
+export function createInteractionRouter({ provider, loginStep, assuranceStep, consentStep, passkeyStep, csrf, audit, maxFormBytes }: InteractionRouterDependencies) {
   const router = new Router({ prefix: '/interaction' });
   // Only our own form posts are parsed here; oidc-provider parses its endpoints' bodies itself.
   const forms = bodyParser({ enableTypes: ['form'], formLimit: `${maxFormBytes}b`, encoding: 'utf-8' });
@@ -49,6 +51,8 @@ export function createInteractionRouter({ provider, loginStep, assuranceStep, co
   router.post('/:uid/second-factor', forms, assuranceStep.submitCode);
   router.post('/:uid/second-factor/resend', forms, assuranceStep.resend);
   router.post('/:uid/second-factor/sms', forms, assuranceStep.switchToSms);
+  router.post('/:uid/passkey/options', forms, passkeyStep.options);
+  router.post('/:uid/passkey', forms, passkeyStep.submit);
   router.post('/:uid/unmet', forms, assuranceStep.leaveUnmet);
   router.post('/:uid/consent', forms, consentStep.allow);
 

@@ -26,3 +26,8 @@ export function checkPersonalId(personalId: string, birthDate?: string): Persona
   }
   return undefined;
 }
+
+/** Shows only the last four digits: enough to recognise, not enough to copy from a shoulder. */
+export function maskPersonalId(personalId: string): string {
+  return `••••••••${personalId.slice(-4)}`;
+}

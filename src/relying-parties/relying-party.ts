@@ -4,6 +4,7 @@
  * so the registry stays ours and the provider never holds a second copy.
  */
 import type { IdentityLevel } from '../accounts/account.ts';
+import { DuplicateKeyError } from '../stores/errors.ts';
 
 /** `portal`: public-service portals. `bank`: FAPI 2.0 profile (arrives with the relying-party issue). */
 export type RelyingPartyProfile = 'portal' | 'bank';
@@ -35,4 +36,19 @@ export interface RelyingPartyStore {
   list(): Promise<RelyingParty[]>;
   /** @throws DuplicateKeyError when the client id is taken. */
   create(relyingParty: RelyingParty): Promise<RelyingParty>;
+}
+
+/**
+ * Registers `relyingParty` unless its client id is already registered, and returns the stored record. Safe
+ * when several processes start against one database at once (the loser of the race reads the winner's).
+ */
+export async function registerIfMissing(store: RelyingPartyStore, relyingParty: RelyingParty): Promise<RelyingParty> {
+  const stored = await store.findByClientId(relyingParty.clientId);
+  if (stored) return stored;
+  try {
+    return await store.create(relyingParty);
+  } catch (error) {
+    if (!(error instanceof DuplicateKeyError)) throw error;
+    return (await store.findByClientId(relyingParty.clientId))!;
+  }
 }

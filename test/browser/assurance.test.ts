@@ -41,7 +41,7 @@ describe('level 2 in Chromium: step-up by SMS code, and the unmet-level page', f
     await page.getByRole('link', { name: 'Đăng nhập mức 2 (hai bước xác thực)' }).click();
     await page.getByLabel('Số định danh cá nhân').fill('001089012345');
     await page.getByLabel('Mật khẩu').fill('demo-an-2026');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
 
     // An has an authenticator app: its page comes first; the citizen asks for an SMS code instead.
     await page.getByRole('heading', { name: 'Xác minh bước hai' }).waitFor();
@@ -75,7 +75,7 @@ describe('level 2 in Chromium: step-up by SMS code, and the unmet-level page', f
     await page.getByRole('link', { name: 'Sign in at level 2 (two factors)' }).click();
     await page.getByLabel('Personal identification number').fill('079195123456');
     await page.getByLabel('Password').fill('demo-binh-2026');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'This service needs a level-2 e-identity account' }).waitFor();
     await check(page, 'level-unmet-en');
     await page.getByRole('button', { name: /^Back to / }).click();

@@ -31,12 +31,12 @@ describe('demo portal sign-in in Chromium', function () {
     await screenshot(page, 'login-vi');
     await page.getByLabel('Số định danh cá nhân').fill('079195123456');
     await page.getByLabel('Mật khẩu').fill('wrong-password');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'không đúng' }).waitFor();
     await screenshot(page, 'login-failed-vi');
 
     await page.getByLabel('Mật khẩu').fill('demo-binh-2026');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
     await page.getByRole('heading', { name: 'Chia sẻ thông tin' }).waitFor();
     await screenshot(page, 'consent-vi');
     await page.getByRole('button', { name: 'Đồng ý chia sẻ' }).click();
@@ -73,13 +73,13 @@ describe('demo portal sign-in in Chromium', function () {
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'login page');
 
     await page.getByLabel('Số định danh cá nhân').fill('123');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
     await page.getByText('Có lỗi cần sửa').waitFor();
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'login page with field errors');
 
     await page.getByLabel('Số định danh cá nhân').fill('048202004321');
     await page.getByLabel('Mật khẩu').fill('demo-cuong-2026');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
     await page.getByRole('heading', { name: 'Chia sẻ thông tin' }).waitFor();
     assert.deepEqual(await seriousAccessibilityViolations(page), [], 'consent page');
 

@@ -84,7 +84,7 @@ describe('level-1 enrollment in Chromium on a phone screen', function () {
     await page.getByRole('link', { name: 'Tiếp tục đăng nhập' }).click();
     await page.getByLabel('Số định danh cá nhân').fill('036197000001');
     await page.getByLabel('Mật khẩu').fill('hoa sen nở giữa hồ');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
     await page.getByRole('button', { name: 'Đồng ý chia sẻ' }).click();
     await page.getByRole('heading', { name: 'Đăng nhập thành công' }).waitFor();
     assert.match((await page.locator('pre.claims').textContent())!, /"name": "Phạm Thị Hồng Nhung"/);

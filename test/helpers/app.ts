@@ -26,11 +26,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(environment: Record<string, string> = {}, overrides: DinhDanhOverrides = {}): Promise<TestApp> {
+/**
+ * `issuerHost: 'localhost'` where the browser must see a domain: WebAuthn refuses an IP address as the
+ * relying party ID (WebAuthn L3 §5.1.3). The server listens on the loopback address either way.
+ */
+export async function startTestApp(environment: Record<string, string> = {}, overrides: DinhDanhOverrides = {}, { issuerHost = '127.0.0.1' } = {}): Promise<TestApp> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${issuerHost}:${port}`;
   const config = loadConfig({
     environment: {
       NODE_ENV: 'test',

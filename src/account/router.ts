@@ -1,0 +1,351 @@
+/**
+ * The citizen's account area: sign in (through this provider, see account-area-client.ts), then manage how
+ * they sign in: passkeys (add, rename on creation, remove) and the authenticator app (set up by QR code with a
+ * confirmation code, move to another app, remove).
+ *
+ * Rules that protect the account:
+ * - every account-area sign-in is a fresh authentication (`prompt=login`), at the account's full level: a
+ *   level-2 account steps up to level 2 before it may add a factor, because a passkey added here is itself a
+ *   level-2 sign-in (NIST SP 800-63B §6.1.2.1: binding an authenticator needs authentication at the AAL it gives);
+ * - the management session lives 15 minutes from that sign-in, server-side (protocol state), never extended;
+ * - every change is audited; the authorization code is redeemed here, in process, exactly once, with PKCE.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AdapterPayload, Provider } from 'oidc-provider';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+
+import type { Account, AccountStore } from '../accounts/account.ts';
+import type { CredentialStore, PasskeyCredential, TotpCredential } from '../accounts/credentials.ts';
+import type { AcrValues } from '../assurance/levels.ts';
+import { levelOfAcr } from '../assurance/required-level.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { MAX_PASSKEYS_PER_ACCOUNT, type Passkeys } from '../authentication/passkeys.ts';
+import type { Totp } from '../authentication/totp.ts';
+import { localeOf } from '../http/locale.ts';
+import type { Views } from '../http/views.ts';
+import { format, type Messages } from '../i18n/messages.ts';
+import type { CsrfTokens } from '../interactions/csrf.ts';
+import { parseForm } from '../interactions/forms.ts';
+import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
+import { maskPersonalId } from '../registry/personal-id.ts';
+import { ACCOUNT_AREA_CLIENT_ID, accountAreaRedirectUri } from './account-area-client.ts';
+
+const SESSION_COOKIE = 'dd_account';
+const PENDING_COOKIE = 'dd_account_login';
+const SESSION_MODEL = 'AccountAreaSession';
+export const ACCOUNT_AREA_SESSION_SECONDS = 900;
+
+const csrfField = z.string().max(1024).default('');
+const csrfForm = z.object({ csrf: csrfField });
+const codeForm = z.object({ csrf: csrfField, code: z.string().max(64).default('') });
+const passkeyForm = z.object({ csrf: csrfField, response: z.string().max(16_384).default(''), name: z.string().max(200).default('') });
+const removeForm = z.object({ csrf: csrfField, id: z.string().max(1500).default('') });
+/** What @simplewebauthn/browser's startRegistration() returns (the library checks the contents). */
+const registrationResponse = z.object({
+  id: z.string().min(1).max(1400),
+  rawId: z.string().min(1).max(1400),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: z.string().max(4096),
+    attestationObject: z.string().max(16_384),
+    transports: z.array(z.string().max(32)).max(10).optional(),
+    authenticatorData: z.string().max(16_384).optional(),
+    publicKey: z.string().max(4096).optional(),
+    publicKeyAlgorithm: z.number().optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+
+interface AccountAreaSession {
+  id: string;
+  accountId: string;
+  level: number;
+  amr: string[];
+}
+
+interface AccountAreaDependencies {
+  provider: Provider;
+  issuer: string;
+  views: Views;
+  csrf: CsrfTokens;
+  accounts: Pick<AccountStore, 'findById'>;
+  credentials: Pick<CredentialStore, 'listForAccount' | 'create' | 'update' | 'delete' | 'findById'>;
+  protocolState: ProtocolStateStore;
+  passkeys: Passkeys;
+  totp: Totp;
+  audit: AuditLog;
+  acrValues: AcrValues;
+  maxFormBytes: number;
+}
+
+export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
+  const { provider, issuer, views, csrf, accounts, credentials, protocolState, passkeys, totp, audit, acrValues } = dependencies;
+  const router = new Router({ prefix: '/account' });
+  const forms = bodyParser({ enableTypes: ['form'], formLimit: `${dependencies.maxFormBytes}b`, encoding: 'utf-8' });
+  const csrfId = (session: AccountAreaSession) => `account:${session.id}`;
+
+  async function currentSession(ctx: Context): Promise<{ session: AccountAreaSession; account: Account } | undefined> {
+    ctx.set('cache-control', 'no-store');
+    const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+    const stored = id ? ((await protocolState.find(SESSION_MODEL, id)) as unknown as Omit<AccountAreaSession, 'id'> | undefined) : undefined;
+    if (!id || !stored) return undefined;
+    const account = await accounts.findById(stored.accountId);
+    return account?.status === 'active' ? { session: { id, ...stored }, account } : undefined;
+  }
+
+  /** The session, or the signed-out page (with "your session ended" after a POST) and undefined. */
+  async function requireSession(ctx: Context) {
+    const current = await currentSession(ctx);
+    if (!current) {
+      ctx.status = ctx.method === 'GET' ? 200 : 401;
+      renderSignedOut(ctx, ctx.method === 'GET' ? undefined : localeOf(ctx).messages.account.expired);
+    }
+    return current;
+  }
+
+  function renderSignedOut(ctx: Context, error?: string) {
+    const { messages } = localeOf(ctx);
+    views.render(ctx, 'account', { title: messages.account.title, signedOut: true, error, returnPath: '/account' });
+  }
+
+  function dateText(date: Date, locale: string) {
+    return new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'medium' }).format(new Date(date));
+  }
+
+  function lastUsedText(date: Date | undefined, locale: string, messages: Messages) {
+    return date ? format(messages.account.passkeyLastUsed, { date: dateText(date, locale) }) : messages.account.passkeyNeverUsed;
+  }
+
+  async function renderOverview(ctx: Context, { session, account }: { session: AccountAreaSession; account: Account }, notice?: { notice?: string; error?: string }) {
+    const { locale, messages } = localeOf(ctx);
+    const all = await credentials.listForAccount(account.id);
+    const passkeyList = all.filter((credential): credential is PasskeyCredential => credential.type === 'passkey');
+    const hasApp = all.some((credential) => credential.type === 'totp' && (credential as TotpCredential).confirmed);
+    views.render(ctx, 'account', {
+      title: messages.account.title,
+      signedInAs: format(messages.account.signedInAs, { personalId: maskPersonalId(account.personalId), level: String(account.identityLevel) }),
+      csrf: csrf.tokenFor(csrfId(session)),
+      passkeys: passkeyList.map((passkey) => ({
+        id: passkey.id,
+        name: passkey.name,
+        kind: passkey.deviceType === 'multiDevice' ? messages.account.passkeySynced : messages.account.passkeyDeviceBound,
+        dates: format(messages.account.passkeyDates, { added: dateText(passkey.createdAt, locale), used: lastUsedText(passkey.lastUsedAt, locale, messages) }),
+        removeLabel: format(messages.account.removePasskey, { name: passkey.name }),
+      })),
+      hasApp,
+      returnPath: '/account',
+      ...notice,
+      // views/passkey-button.mustache, in registration mode.
+      scripts: ['/static/passkey.js'],
+      passkeyMode: 'register',
+      passkeyOptionsUrl: '/account/passkeys/options',
+      passkeyAction: '/account/passkeys',
+      passkeyLabel: messages.account.addPasskey,
+      passkeyFailedText: messages.account.passkeyFailed,
+      passkeyNameField: true,
+    });
+  }
+
+  router.get('/', async (ctx: Context) => {
+    const current = await currentSession(ctx);
+    if (!current) return renderSignedOut(ctx);
+    return renderOverview(ctx, current);
+  });
+
+  /** Starts an authorization request of the account-area client; `?level=2` is the step-up of a level-2 account. */
+  router.get('/login', async (ctx: Context) => {
+    const stepUp = ctx.query.level === '2';
+    const pending = { state: randomBytes(16).toString('base64url'), verifier: randomBytes(32).toString('base64url') };
+    ctx.cookies.set(PENDING_COOKIE, JSON.stringify(pending), { httpOnly: true, sameSite: 'lax', secure: ctx.secure, signed: true, maxAge: 15 * 60_000 });
+    const authorization = new URL('/auth', issuer);
+    authorization.search = new URLSearchParams({
+      client_id: ACCOUNT_AREA_CLIENT_ID,
+      redirect_uri: accountAreaRedirectUri(issuer),
+      response_type: 'code',
+      scope: 'openid',
+      state: pending.state,
+      code_challenge: createHash('sha256').update(pending.verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ui_locales: localeOf(ctx).locale,
+      // A fresh sign-in, except when stepping up right after one (then only the second factor is asked).
+      ...(stepUp ? { acr_values: acrValues.level2 } : { prompt: 'login' }),
+    }).toString();
+    ctx.redirect(authorization.toString());
+  });
+
+  router.get('/callback', async (ctx: Context) => {
+    ctx.set('cache-control', 'no-store');
+    const raw = ctx.cookies.get(PENDING_COOKIE, { signed: true });
+    ctx.cookies.set(PENDING_COOKIE, null);
+    let pending: { state?: string; verifier?: string } = {};
+    try {
+      pending = raw ? (JSON.parse(raw) as typeof pending) : {};
+    } catch {
+      pending = {};
+    }
+    // Cancelled on the login page (access_denied) or anything else: back to the signed-out page, nothing kept.
+    if (typeof ctx.query.error === 'string' || !pending.state || ctx.query.state !== pending.state || typeof ctx.query.code !== 'string') {
+      ctx.status = ctx.query.error === 'access_denied' ? 200 : 400;
+      return renderSignedOut(ctx, ctx.query.error === 'access_denied' ? undefined : localeOf(ctx).messages.account.expired);
+    }
+    const code = await provider.AuthorizationCode.find(ctx.query.code);
+    const verifierMatches = code?.codeChallenge === createHash('sha256').update(pending.verifier ?? '').digest('base64url');
+    // The token endpoint's checks (RFC 6749 §4.1.3, RFC 7636 §4.6), done in process: one redemption only.
+    if (!code || code.clientId !== ACCOUNT_AREA_CLIENT_ID || code.redirectUri !== accountAreaRedirectUri(issuer) || code.isExpired || !verifierMatches || !code.accountId || !(await protocolState.consume('AuthorizationCode', code.jti))) {
+      ctx.status = 400;
+      return renderSignedOut(ctx, localeOf(ctx).messages.account.expired);
+    }
+    const account = await accounts.findById(code.accountId);
+    if (account?.status !== 'active') {
+      ctx.status = 400;
+      return renderSignedOut(ctx, localeOf(ctx).messages.account.expired);
+    }
+    const level = levelOfAcr(code.acr, acrValues) ?? 1;
+    if (account.identityLevel === 2 && level < 2) return ctx.redirect('/account/login?level=2');
+
+    const session: AccountAreaSession = { id: randomBytes(32).toString('base64url'), accountId: account.id, level, amr: (code.amr as string[] | undefined) ?? [] };
+    const { id, ...payload } = session;
+    await protocolState.upsert(SESSION_MODEL, id, payload as unknown as AdapterPayload, ACCOUNT_AREA_SESSION_SECONDS);
+    ctx.cookies.set(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, signed: true, maxAge: ACCOUNT_AREA_SESSION_SECONDS * 1000 });
+    await audit.record({ type: 'account_area.signed_in', accountId: account.id, ip: ctx.ip, details: { level, amr: session.amr.join(' ') } });
+    ctx.redirect('/account');
+  });
+
+  router.post('/logout', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    await protocolState.destroy(SESSION_MODEL, current.session.id);
+    ctx.cookies.set(SESSION_COOKIE, null);
+    await audit.record({ type: 'account_area.signed_out', accountId: current.account.id, ip: ctx.ip });
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  // Passkeys.
+
+  router.post('/passkeys/options', forms, async (ctx: Context) => {
+    const current = await currentSession(ctx);
+    if (!current) {
+      ctx.status = 401;
+      ctx.body = { error: 'login_required' };
+      return;
+    }
+    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    ctx.body = await passkeys.registrationOptions(current.account);
+  });
+
+  router.post('/passkeys', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    const form = parseForm(ctx, passkeyForm);
+    csrf.verify(csrfId(current.session), form.csrf);
+    const { messages } = localeOf(ctx);
+    let parsed;
+    try {
+      parsed = registrationResponse.safeParse(JSON.parse(form.response));
+    } catch {
+      parsed = undefined;
+    }
+    const name = form.name.replace(/\s+/g, ' ').trim().slice(0, 60) || messages.account.passkeyDefaultName;
+    const outcome = parsed?.success ? await passkeys.register(current.account, parsed.data, name) : ({ ok: false, reason: 'invalid' } as const);
+    if (!outcome.ok) {
+      ctx.status = 400;
+      const error = {
+        invalid: messages.account.passkeyFailed,
+        already_registered: messages.account.passkeyAlready,
+        too_many: format(messages.account.passkeyTooMany, { max: String(MAX_PASSKEYS_PER_ACCOUNT) }),
+      }[outcome.reason];
+      return renderOverview(ctx, current, { error });
+    }
+    await audit.record({ type: 'authenticator.added', accountId: current.account.id, ip: ctx.ip, details: { kind: 'passkey', synced: outcome.credential.deviceType === 'multiDevice' } });
+    return renderOverview(ctx, current, { notice: format(messages.account.passkeyAdded, { name }) });
+  });
+
+  router.post('/passkeys/remove', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    const form = parseForm(ctx, removeForm);
+    csrf.verify(csrfId(current.session), form.csrf);
+    const credential = await credentials.findById(form.id);
+    // Another account's credential is "not found": nothing changes, nothing is revealed.
+    if (credential?.type !== 'passkey' || credential.accountId !== current.account.id) {
+      ctx.status = 404;
+      return renderOverview(ctx, current, { error: localeOf(ctx).messages.errors.notFound });
+    }
+    await credentials.delete(credential.id);
+    await audit.record({ type: 'authenticator.removed', accountId: current.account.id, ip: ctx.ip, details: { kind: 'passkey' } });
+    return renderOverview(ctx, current, { notice: format(localeOf(ctx).messages.account.passkeyRemoved, { name: credential.name }) });
+  });
+
+  // Authenticator app (TOTP, RFC 6238).
+
+  async function renderTotpSetup(ctx: Context, session: AccountAreaSession, account: Account, credential: TotpCredential, error?: string) {
+    const { messages } = localeOf(ctx);
+    const uri = totp.uri(credential.seed, account.personalId);
+    views.render(ctx, 'account-totp', {
+      title: messages.account.totpSetUp,
+      qrSvg: await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+      secretGroups: credential.seed.match(/.{1,4}/g)!.join(' '),
+      csrf: csrf.tokenFor(csrfId(session)),
+      error,
+      returnPath: '/account/authenticator',
+    });
+  }
+
+  async function unconfirmedTotp(accountId: string): Promise<TotpCredential | undefined> {
+    return (await credentials.listForAccount(accountId, 'totp')).find((credential): credential is TotpCredential => credential.type === 'totp' && !credential.confirmed);
+  }
+
+  router.get('/authenticator', async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    // A new secret each time the page is opened; an abandoned one never becomes usable (not confirmed).
+    const stale = await unconfirmedTotp(current.account.id);
+    if (stale) await credentials.delete(stale.id);
+    const credential = (await credentials.create({ id: randomUUID(), accountId: current.account.id, type: 'totp', seed: totp.newSecret(), confirmed: false })) as TotpCredential;
+    return renderTotpSetup(ctx, current.session, current.account, credential);
+  });
+
+  router.post('/authenticator', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    const form = parseForm(ctx, codeForm);
+    csrf.verify(csrfId(current.session), form.csrf);
+    const { messages } = localeOf(ctx);
+    const credential = await unconfirmedTotp(current.account.id);
+    if (!credential) {
+      ctx.status = 400;
+      return renderOverview(ctx, current, { error: messages.account.totpExpired });
+    }
+    const outcome = await totp.verify(credential, form.code);
+    if (outcome !== 'accepted') {
+      ctx.status = 400;
+      return renderTotpSetup(ctx, current.session, current.account, credential, outcome === 'replayed' ? messages.assurance.totpReplayed : messages.assurance.totpWrong);
+    }
+    // One authenticator app per account: the confirmed new one replaces the old one.
+    for (const previous of await credentials.listForAccount(current.account.id, 'totp')) {
+      if (previous.id !== credential.id) await credentials.delete(previous.id);
+    }
+    await credentials.update(credential.id, { confirmed: true });
+    await audit.record({ type: 'authenticator.added', accountId: current.account.id, ip: ctx.ip, details: { kind: 'totp' } });
+    return renderOverview(ctx, current, { notice: messages.account.totpConfirmed });
+  });
+
+  router.post('/authenticator/remove', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    const apps = await credentials.listForAccount(current.account.id, 'totp');
+    for (const app of apps) await credentials.delete(app.id);
+    if (apps.length) await audit.record({ type: 'authenticator.removed', accountId: current.account.id, ip: ctx.ip, details: { kind: 'totp' } });
+    return renderOverview(ctx, current, { notice: localeOf(ctx).messages.account.totpRemoved });
+  });
+
+  return router;
+}
