@@ -165,6 +165,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     credentials: stores.credentials,
     audit: stores.audit,
     acrValues,
+    clock,
   });
   const loginStep = createLoginStep({
     provider,

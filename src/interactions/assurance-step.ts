@@ -47,9 +47,11 @@ interface AssuranceStepDependencies {
   credentials: Pick<CredentialStore, 'listForAccount'>;
   audit: AuditLog;
   acrValues: AcrValues;
+  /** Epoch milliseconds: the login's time (auth_time) on the same clock as the level's age limits. */
+  clock: () => number;
 }
 
-export function createAssuranceStep({ provider, views, csrf, accounts, relyingParties, codes, phoneChallenges, throttle, totp, credentials, audit, acrValues }: AssuranceStepDependencies) {
+export function createAssuranceStep({ provider, views, csrf, accounts, relyingParties, codes, phoneChallenges, throttle, totp, credentials, audit, acrValues, clock }: AssuranceStepDependencies) {
   async function requiredFor(details: InteractionDetails) {
     const clientId = String(details.params.client_id);
     const relyingParty = await relyingParties.findByClientId(clientId);
@@ -62,7 +64,7 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
     await audit.record({ type: 'login.succeeded', accountId: account.id, clientId, ip: ctx.ip, details: { methods: methods.join(' '), level } });
     ctx.cookies.set(SECOND_FACTOR_COOKIE, null);
     // A new login result replaces the session's (oidc-provider rotates the session id on every login).
-    await finishInteraction(provider, ctx, { login: { accountId: account.id, acr: acrFor(level, acrValues), amr: amrFor(methods), remember: true } }, false);
+    await finishInteraction(provider, ctx, { login: { accountId: account.id, acr: acrFor(level, acrValues), amr: amrFor(methods), remember: true, ts: Math.floor(clock() / 1000) } }, false);
   }
 
   async function renderUnmet(ctx: Context, details: InteractionDetails) {
