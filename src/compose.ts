@@ -15,6 +15,7 @@ import { createPasswordLogin } from './authentication/password-login.ts';
 import { createPasswordPolicy, loadCommonPasswords } from './accounts/password-policy.ts';
 import { createLoginThrottle, createRateLimit, phoneFlowStartRules } from './authentication/login-throttle.ts';
 import { createTotp } from './authentication/totp.ts';
+import { createSessionActivity } from './assurance/session-activity.ts';
 import { createPasskeys } from './authentication/passkeys.ts';
 import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/one-time-codes.ts';
 import { defaultConfigDir } from './config/load.ts';
@@ -140,6 +141,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     views,
     acrValues,
     clock,
+    sessionActivity: createSessionActivity({ store: stores.protocolState, keepSeconds: config.oidc.level2MaxAgeSeconds, clock }),
     minimumLevelOf: async (clientId) => (await stores.relyingParties.findByClientId(clientId))?.minimumLevel ?? 1,
   });
   provider.on('server_error', (ctx, error) => {

@@ -167,6 +167,10 @@ export const configSchema = z.strictObject({
       env: 'LEVEL_2_MAX_AGE_SECONDS',
       description: 'A level-2 session serves level-2 requests this long after its sign-in; then the citizen authenticates again (level 1 still served).',
     }),
+    level2IdleSeconds: setting(z.number().int().min(60).max(86_400), {
+      env: 'LEVEL_2_IDLE_SECONDS',
+      description: 'A level-2 session unused (no sign-in at any service) this long serves level-2 requests only after the citizen authenticates again.',
+    }),
   }),
   passwords: z.strictObject({
     memoryKiB: setting(z.number().int().min(8192), {

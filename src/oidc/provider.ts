@@ -13,6 +13,7 @@ import { interactionPolicy, Provider, type Adapter, type Configuration, type Fin
 import type { IdentityLevel } from '../accounts/account.ts';
 import type { AcrValues } from '../assurance/levels.ts';
 import { levelOfAcr, requiredLevel } from '../assurance/required-level.ts';
+import type { SessionActivity } from '../assurance/session-activity.ts';
 import type { Config } from '../config/schema.ts';
 import { format } from '../i18n/messages.ts';
 import { classify, renderErrorPage } from '../http/errors.ts';
@@ -34,9 +35,10 @@ interface ProviderDependencies {
   minimumLevelOf(clientId: string): Promise<IdentityLevel>;
   /** Epoch milliseconds (tests move it to age a session). */
   clock: () => number;
+  sessionActivity: SessionActivity;
 }
 
-export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock }: ProviderDependencies): Provider {
+export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock, sessionActivity }: ProviderDependencies): Provider {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const ttl = config.oidc.ttl;
 
@@ -83,7 +85,7 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
-    interactions: { policy: loginPolicy(acrValues, minimumLevelOf, config.oidc.level2MaxAgeSeconds, clock), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: loginPolicy({ acrValues, minimumLevelOf, clock, sessionActivity, maxAgeSeconds: config.oidc.level2MaxAgeSeconds, idleSeconds: config.oidc.level2IdleSeconds }), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: config.oidc.devInteractions },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
@@ -144,9 +146,17 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
  * oidc-provider's prompts, with one change to login: its `essential_acr(s)` checks demand the exact acr value,
  * while DinhDanh's levels are ordered. `level_too_low` asks for a login (step-up) whenever the session's level
  * is below what the request requires: the client's minimum, `acr_values`, or an `acr` claim request
- * (src/assurance/required-level.ts), a level-2 session counting as level 2 only within its maximum age.
+ * (src/assurance/required-level.ts). A level-2 session counts as level 2 only within its maximum age
+ * (LEVEL_2_MAX_AGE_SECONDS, 12 h) and while not idle (LEVEL_2_IDLE_SECONDS, 30 min without use).
  */
-function loginPolicy(acrValues: AcrValues, minimumLevelOf: ProviderDependencies['minimumLevelOf'], level2MaxAgeSeconds: number, clock: () => number) {
+function loginPolicy({
+  acrValues,
+  minimumLevelOf,
+  clock,
+  sessionActivity,
+  maxAgeSeconds,
+  idleSeconds,
+}: Pick<ProviderDependencies, 'acrValues' | 'minimumLevelOf' | 'clock' | 'sessionActivity'> & { maxAgeSeconds: number; idleSeconds: number }) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
   login.checks.remove('essential_acrs');
@@ -156,10 +166,15 @@ function loginPolicy(acrValues: AcrValues, minimumLevelOf: ProviderDependencies[
       const { oidc } = ctx;
       if (!oidc.session?.accountId || !oidc.client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const required = requiredLevel({ acrValues: oidc.params?.acr_values, claims: oidc.claims, clientMinimum: await minimumLevelOf(oidc.client.clientId) }, acrValues);
-      // A level-2 sign-in counts as level 2 for a limited time only (LEVEL_2_MAX_AGE_SECONDS, 12 h by default).
-      const signedInAt = oidc.session.authTime() ?? 0;
-      const fresh = clock() / 1000 - signedInAt <= level2MaxAgeSeconds;
-      const sessionLevel = fresh ? (levelOfAcr(oidc.session.acr, acrValues) ?? 1) : 1;
+      let sessionLevel = levelOfAcr(oidc.session.acr, acrValues) ?? 1;
+      if (sessionLevel === 2) {
+        const now = clock() / 1000;
+        const signedInAt = oidc.session.authTime() ?? 0;
+        const lastActive = Math.max(signedInAt, (await sessionActivity.lastSeen(oidc.session.uid)) ?? 0);
+        if (now - signedInAt > maxAgeSeconds || now - lastActive > idleSeconds) sessionLevel = 1;
+        // Any use of a level-2 session keeps it alive, whatever level this request needs.
+        else await sessionActivity.touch(oidc.session.uid);
+      }
       return sessionLevel < required;
     }),
   );
