@@ -159,6 +159,13 @@ function loginPolicy({
 }: Pick<ProviderDependencies, 'acrValues' | 'minimumLevelOf' | 'clock' | 'sessionActivity'> & { maxAgeSeconds: number; idleSeconds: number }) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
+  // max_age (OIDC Core §3.1.2.1) measured on the same clock that stamps the login (auth_time), in place.
+  login.checks.get('max_age')!.check = (ctx) => {
+    const { oidc } = ctx;
+    if (oidc.params?.max_age === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    if (!oidc.session?.accountId || oidc.result?.login) return !oidc.session?.accountId;
+    return clock() / 1000 - (oidc.session.authTime() ?? 0) > Number(oidc.params.max_age);
+  };
   login.checks.remove('essential_acrs');
   login.checks.remove('essential_acr');
   login.checks.add(

@@ -13,6 +13,7 @@ import { demoCitizens } from '../../src/demo/citizens.ts';
 import { backends, startTestAppOn, type TestApp } from '../helpers/app.ts';
 import { csrfFrom, exchangeCode, followToClient, pathOf, startAuthorization, submitLogin, type Agent } from '../helpers/login-flow.ts';
 import { SoftwareAuthenticator } from '../helpers/software-authenticator.ts';
+import { addPasskey as addPasskeyTo, passkeySignIn as passkeySignInAt, signInToAccountArea as signInToAccountAreaOf } from '../helpers/account-area.ts';
 
 const AN = demoCitizens[0]!; // level-2 account with an authenticator app
 const BINH = demoCitizens[1]!; // level-1 account
@@ -38,49 +39,9 @@ for (const backend of backends) {
     const accountOf = async (personalId: string) => (await app.dinhdanh.stores.accounts.findByPersonalId(personalId))!;
     const passkeysOf = async (personalId: string) => (await app.dinhdanh.stores.credentials.listForAccount((await accountOf(personalId)).id, 'passkey')) as PasskeyCredential[];
 
-    /** /account/login → the provider's pages (password, second factor when the account is level 2) → /account. */
-    async function signInToAccountArea(agent: Agent, citizen: (typeof demoCitizens)[number], totpSecret?: string) {
-      let location = (await agent.get('/account/login')).headers.location!;
-      for (let hop = 0; hop < 15; hop += 1) {
-        const path = pathOf(location, app.issuer);
-        if (path === '/account') return agent.get('/account');
-        const response = await agent.get(path);
-        if (response.status === 200 && /\/login" novalidate/.test(response.text)) {
-          const login = await agent.post(`${path}/login`).type('form').send({ personalId: citizen.record.personalId, password: citizen.password, csrf: csrfFrom(response.text) });
-          location = login.headers.location!;
-          assert.ok(location, `password accepted: ${login.status} ${login.text.match(/class="(alert|field-error)"[^>]*>[^<]*/g)}`);
-        } else if (response.status === 200 && /\/second-factor" novalidate/.test(response.text)) {
-          const code = await agent.post(`${path}/second-factor`).type('form').send({ code: nextAppCode(totpSecret), csrf: csrfFrom(response.text) });
-          location = code.headers.location!;
-          assert.ok(location, `code accepted: ${code.status} ${code.text.slice(0, 200)}`);
-        } else {
-          assert.ok([302, 303].includes(response.status), `unexpected ${response.status} at ${path}: ${response.text.slice(0, 300)}`);
-          location = response.headers.location!;
-        }
-      }
-      throw new Error('too many redirects');
-    }
-
-    async function addPasskey(agent: Agent, authenticator: SoftwareAuthenticator, name = 'My phone') {
-      const page = await agent.get('/account');
-      const csrf = csrfFrom(page.text);
-      const options = await agent.post('/account/passkeys/options').type('form').send({ csrf });
-      assert.equal(options.status, 200, options.text);
-      const response = await authenticator.register(options.body, app.issuer);
-      return { options: options.body, result: await agent.post('/account/passkeys?lang=en').type('form').send({ csrf, name, response: JSON.stringify(response) }) };
-    }
-
-    /** Passkey sign-in within a new authorization request: options, the authenticator, the form post. */
-    async function passkeySignIn(agent: Agent, authenticator: SoftwareAuthenticator, extra: Record<string, string> = {}) {
-      const started = await startAuthorization(app, agent, { extra });
-      const page = await agent.get(started.interactionPath);
-      const csrf = csrfFrom(page.text);
-      const options = await agent.post(`${started.interactionPath}/passkey/options`).type('form').send({ csrf });
-      assert.equal(options.status, 200, options.text);
-      const response = await authenticator.authenticate(options.body, app.issuer);
-      const result = await agent.post(`${started.interactionPath}/passkey?lang=en`).type('form').send({ csrf, response: JSON.stringify(response) });
-      return { ...started, options: options.body, response, result };
-    }
+    const signInToAccountArea = (agent: Agent, citizen: (typeof demoCitizens)[number], totpSecret?: string) => signInToAccountAreaOf(app, agent, citizen, () => nextAppCode(totpSecret));
+    const addPasskey = (agent: Agent, authenticator: SoftwareAuthenticator, name?: string) => addPasskeyTo(app, agent, authenticator, name);
+    const passkeySignIn = (agent: Agent, authenticator: SoftwareAuthenticator, extra?: Record<string, string>) => passkeySignInAt(app, agent, authenticator, extra);
 
     async function idTokenAfter(agent: Agent, location: string, verifier: string) {
       const callback = await followToClient(app, agent, location);
