@@ -6,6 +6,7 @@
  * unmet_authentication_requirements. Every page is checked with axe-core and screenshotted.
  */
 import assert from 'node:assert/strict';
+import { generateSync } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -81,6 +82,31 @@ describe('level 2 in Chromium: step-up by SMS code, and the unmet-level page', f
     await page.getByRole('button', { name: /^Back to / }).click();
     await page.getByText('unmet_authentication_requirements').waitFor();
     await screenshot(page, 'demo-portal-unmet-en');
+    await context.close();
+  });
+
+  it('steps a level-1 session up to level 2 with the authenticator-app code only, no password again', async () => {
+    const { context, page } = await phonePage();
+    await page.goto(`${app.issuer}/demo?lang=en`);
+    await page.getByRole('link', { name: 'Sign in with DinhDanh' }).click();
+    await page.getByLabel('Personal identification number').fill('001089012345');
+    await page.getByLabel('Password').fill('demo-an-2026');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+    assert.match((await page.locator('pre.claims').textContent())!, /"acr": "urn:dinhdanh:loa:1"/);
+
+    // The same browser, now asked for level 2 by the portal: only the second step.
+    await page.goto(`${app.issuer}/demo/login?level=2`);
+    await page.getByRole('heading', { name: 'Second step of verification' }).waitFor();
+    assert.equal(await page.getByLabel('Password').count(), 0, 'no password field');
+    await check(page, 'step-up-second-factor-en');
+    await page.getByLabel('Verification code').fill(generateSync({ secret: 'KRUGS4ZANFZSAYJAMRSW233TMVRXEZLU' }));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+    const claims = (await page.locator('pre.claims').textContent())!;
+    assert.match(claims, /"acr": "urn:dinhdanh:loa:2"/);
+    assert.match(claims, /"amr": \[\s*"pwd",\s*"otp",\s*"mfa"\s*\]/);
     await context.close();
   });
 });
