@@ -155,7 +155,8 @@ export function createAssuranceStep({ provider, views, csrf, accounts, relyingPa
       const accountId = details.session?.accountId;
       if (!accountId || !details.prompt.reasons.includes('level_too_low')) return false;
       if (details.prompt.reasons.some((reason) => ['no_session', 'max_age', 'login_prompt', 'id_token_hint', 'claims_id_token_sub_value'].includes(reason))) return false;
-      // A level-2 session asked to log in again has outlived LEVEL_2_MAX_AGE_SECONDS: everything again.
+      // A level-2 session asked to log in again has outlived LEVEL_2_MAX_AGE_SECONDS or gone idle past
+      // LEVEL_2_IDLE_SECONDS: everything again, password first.
       if (levelOfAcr(details.session?.acr, acrValues) === 2) return false;
       const account = await accounts.findById(accountId);
       if (account?.status !== 'active') return false;

@@ -76,6 +76,10 @@ for (const backend of backends) {
       await signInAtLevel2(agent);
       now += 31 * MINUTE;
       assert.equal(await authorize(agent, { acr_values: LEVEL_2 }), 'password', 'everything again, not only the second factor');
+      // Signing in again restores level 2 with a new start for both limits.
+      await signInAtLevel2(agent);
+      now += 29 * MINUTE;
+      assert.equal(await authorize(agent, { acr_values: LEVEL_2 }), 'sso');
     });
 
     it('ends level 2 after 12 hours even when used every 20 minutes', async () => {

@@ -131,9 +131,10 @@ describe('acr, amr and auth_time in the ID token of every sign-in path', functio
     const original = (await idToken(first.agent, first.location, first.verifier)).auth_time;
 
     now += 120_000;
-    const sso = await first.agent.get('/auth').query(authorizationQuery());
-    const sso2 = await followToClient(app, first.agent, sso.headers.location!);
-    assert.ok(sso2.searchParams.get('code'), 'single sign-on: no login page');
+    const pkce = pkcePair();
+    const sso = await first.agent.get('/auth').query({ ...authorizationQuery(), code_challenge: pkce.challenge });
+    assert.ok(sso.headers.location!.startsWith(app.dinhdanh.demo!.portal.redirectUri), 'single sign-on: no login page');
+    assert.equal((await idToken(first.agent, sso.headers.location!, pkce.verifier)).auth_time, original, 'single sign-on keeps auth_time');
 
     const again = await password(BINH, { prompt: 'login' }, first.agent);
     assert.equal((await idToken(again.agent, again.location, again.verifier)).auth_time, Math.floor(again.at / 1000));
