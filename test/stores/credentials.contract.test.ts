@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
-import type { CredentialStore } from '../../src/accounts/credentials.ts';
+import { passkeyStoreId, type CredentialStore } from '../../src/accounts/credentials.ts';
 import { DuplicateKeyError, NotFoundError } from '../../src/stores/errors.ts';
 import { MemoryCredentialStore } from '../../src/stores/memory/credentials.ts';
 import { MongoCredentialStore } from '../../src/stores/mongo/credentials.ts';
@@ -43,6 +43,32 @@ for (const implementation of durableImplementations<CredentialStore>(
       await assert.rejects(store.update(randomUUID(), { hash: 'x' }), NotFoundError);
       await store.delete(credential.id);
       assert.equal(await store.findById(credential.id), undefined);
+    });
+
+    it('keeps a passkey with its counter, backup state and last use, found by its WebAuthn credential id', async () => {
+      const accountId = randomUUID();
+      const credentialId = randomUUID().replaceAll('-', '');
+      const passkey = await store.create({
+        id: passkeyStoreId(credentialId),
+        accountId,
+        type: 'passkey',
+        credentialId,
+        publicKey: 'pQECAyYgASFYIA',
+        counter: 0,
+        transports: ['internal', 'hybrid'],
+        deviceType: 'multiDevice',
+        backedUp: false,
+        aaguid: '00000000-0000-0000-0000-000000000000',
+        name: 'Điện thoại của tôi',
+      });
+      assert.deepEqual(await store.findById(passkeyStoreId(credentialId)), passkey);
+      const usedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const used = await store.update(passkey.id, { counter: 7, backedUp: true, lastUsedAt: usedAt });
+      assert.equal(used.type === 'passkey' && used.counter, 7);
+      assert.equal(used.type === 'passkey' && used.backedUp, true);
+      assert.equal(used.type === 'passkey' && used.lastUsedAt?.getTime(), usedAt.getTime());
+      assert.deepEqual(await store.listForAccount(accountId, 'passkey'), [used]);
+      await assert.rejects(store.create({ ...passkey, accountId: randomUUID() }), DuplicateKeyError, 'one WebAuthn credential id, one passkey');
     });
 
     it('accepts each TOTP time step once, refuses older steps, and lets one of concurrent equal steps win', async () => {
