@@ -29,7 +29,13 @@ import { createDevelopmentOutboxRouter } from './sms/development-outbox-page.ts'
 import { DevelopmentSmsOutbox } from './sms/development-outbox.ts';
 import { HttpSmsGateway } from './sms/http-gateway.ts';
 import type { SmsSender } from './sms/sms-sender.ts';
-import { registerAccountAreaClient } from './account/account-area-client.ts';
+import { registerAccountAreaClient, registerPhoneAppClient } from './first-party/clients.ts';
+import { DevelopmentFaceMatcherNoBiometrics, HttpFaceMatcher, type FaceMatcher } from './biometrics/face-matcher.ts';
+import { createChipVerification } from './chip/chip-verification.ts';
+import { createCsca, createDocumentSigner, type Authority } from './chip/synthetic-issuer.ts';
+import { loadTrustList, type TrustList } from './chip/trust-list.ts';
+import { createIdentityUpgrade } from './identity-upgrade/identity-upgrade.ts';
+import { createIdentityUpgradeApi } from './identity-upgrade/phone-api.ts';
 import { createAccountAreaRouter } from './account/router.ts';
 import { createDemoPortalRouter } from './demo/portal.ts';
 import { seedDemo, type DemoSeed } from './demo/seed.ts';
@@ -77,6 +83,27 @@ function createSmsSender(config: Config, logger: Logger): SmsSender {
   }
 }
 
+function createFaceMatcher(config: Config): FaceMatcher {
+  switch (config.faceMatcher.provider) {
+    case 'development':
+      return new DevelopmentFaceMatcherNoBiometrics();
+    case 'http':
+      return new HttpFaceMatcher({ url: config.faceMatcher.url, token: config.faceMatcher.token, timeoutMs: config.faceMatcher.timeoutMs });
+  }
+}
+
+/**
+ * The CSCA trust list from CHIP_CSCA_DIR, plus (outside production, when CHIP_DEVELOPMENT_ISSUER is on) a
+ * SYNTHETIC CSCA and Document Signer made now, for simulating a demo citizen's card (/dev/chip).
+ */
+async function createChipTrust(config: Config): Promise<{ trust: TrustList; developmentSigner?: Authority }> {
+  const trust = await loadTrustList(path.resolve(projectRoot, config.chip.cscaDir));
+  if (config.env === 'production' && !trust.cscas.length) throw new Error(`CHIP_CSCA_DIR (${config.chip.cscaDir}) holds no CSCA certificate: chip ID cards could never be verified`);
+  if (!config.chip.developmentIssuer || config.env === 'production') return { trust };
+  const csca = await createCsca({ commonName: 'CSCA of this development DinhDanh (synthetic)' });
+  return { trust: { cscas: [...trust.cscas, csca.certificate], crls: trust.crls }, developmentSigner: await createDocumentSigner(csca) };
+}
+
 async function createStores(config: Config, logger: Logger): Promise<Stores> {
   switch (config.stores.backend) {
     case 'memory':
@@ -121,6 +148,17 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   const throttle = createLoginThrottle({ store: stores.failureCounters, accounts: stores.accounts, audit: stores.audit, now: clock });
   const recovery = createPasswordRecovery({ ...accountServices, throttle });
   await registerAccountAreaClient(stores.relyingParties, config.issuer);
+  await registerPhoneAppClient(stores.relyingParties);
+  const chipTrust = await createChipTrust(config);
+  const faceMatcher = createFaceMatcher(config);
+  const identityUpgrade = createIdentityUpgrade({
+    protocolState: stores.protocolState,
+    accounts: stores.accounts,
+    credentials: stores.credentials,
+    verifyChip: createChipVerification({ trustList: () => chipTrust.trust, registry, now: clock }),
+    faceMatcher,
+    audit: stores.audit,
+  });
   const demo: DemoSeed | undefined = config.demo.seed ? await seedDemo(stores, hasher, config.issuer) : undefined;
 
   // Protocol.
@@ -233,6 +271,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     maxFormBytes: config.http.maxFormBytes,
   });
   provider.use(accountArea.routes());
+  provider.use(createIdentityUpgradeApi({ provider, accounts: stores.accounts, upgrade: identityUpgrade }).routes());
   if (sms instanceof DevelopmentSmsOutbox) provider.use(createDevelopmentOutboxRouter(sms, views).routes());
   if (demo) {
     const portal = createDemoPortalRouter({ config, views, portal: demo.portal });
@@ -251,6 +290,10 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     sms,
     registry,
     metrics,
+    identityUpgrade,
+    faceMatcher,
+    /** The synthetic Document Signer trusted outside production (CHIP_DEVELOPMENT_ISSUER), for /dev/chip. */
+    developmentChipSigner: chipTrust.developmentSigner,
     async close() {
       await stores.close();
     },

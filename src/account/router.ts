@@ -1,5 +1,5 @@
 /**
- * The citizen's account area: sign in (through this provider, see account-area-client.ts), then manage how
+ * The citizen's account area: sign in (through this provider, see src/first-party/clients.ts), then manage how
  * they sign in: passkeys (add, rename on creation, remove) and the authenticator app (set up by QR code with a
  * confirmation code, move to another app, remove).
  *
@@ -32,7 +32,7 @@ import type { CsrfTokens } from '../interactions/csrf.ts';
 import { parseForm } from '../interactions/forms.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import { maskPersonalId } from '../registry/personal-id.ts';
-import { ACCOUNT_AREA_CLIENT_ID, accountAreaRedirectUri } from './account-area-client.ts';
+import { ACCOUNT_AREA_CLIENT_ID, accountAreaRedirectUri } from '../first-party/clients.ts';
 
 const SESSION_COOKIE = 'dd_account';
 const PENDING_COOKIE = 'dd_account_login';

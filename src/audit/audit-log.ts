@@ -21,7 +21,16 @@ export type AuditEventType =
   | 'authenticator.added'
   | 'authenticator.removed'
   | 'account_area.signed_in'
-  | 'account_area.signed_out';
+  | 'account_area.signed_out'
+  | 'client.registered'
+  | 'client.updated'
+  | 'client.disabled'
+  | 'client.secret_rotated'
+  | 'identity.chip_verified'
+  | 'identity.chip_refused'
+  | 'identity.face_mismatch'
+  | 'account.level_raised'
+  | 'account.level_lowered';
 
 export interface AuditEvent {
   id: string;

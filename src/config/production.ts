@@ -48,6 +48,17 @@ export function productionRefusals(config: Config, defaults: Record<string, unkn
   if (config.sms.provider === 'http' && !config.sms.gatewayToken) {
     refusals.push('SMS_GATEWAY_TOKEN (sms.gatewayToken) is empty: the SMS gateway would accept messages from anyone. Set SMS_GATEWAY_TOKEN.');
   }
+  if (config.faceMatcher.provider === 'development') {
+    refusals.push(
+      'FACE_MATCHER (faceMatcher.provider) is "development": it compares no faces, so anyone holding a stolen card could reach level 2. Configure a certified face comparison service (FACE_MATCHER=http, FACE_MATCHER_URL, FACE_MATCHER_TOKEN).',
+    );
+  }
+  if (config.faceMatcher.provider === 'http' && !config.faceMatcher.token) {
+    refusals.push('FACE_MATCHER_TOKEN (faceMatcher.token) is empty: the face comparison service would not know who is asking. Set FACE_MATCHER_TOKEN.');
+  }
+  if (config.chip.developmentIssuer) {
+    refusals.push('CHIP_DEVELOPMENT_ISSUER (chip.developmentIssuer) is on: a synthetic CSCA would be trusted and anyone could forge a chip. Set CHIP_DEVELOPMENT_ISSUER=false.');
+  }
   if (config.demo.seed) {
     refusals.push('DEMO_SEED (demo.seed) is on: synthetic demo citizens with published passwords would exist. Set DEMO_SEED=false.');
   }

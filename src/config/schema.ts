@@ -243,6 +243,36 @@ export const configSchema = z.strictObject({
       description: 'How long to wait for the SMS gateway to accept a message.',
     }),
   }),
+  chip: z.strictObject({
+    cscaDir: setting(z.string().min(1), {
+      env: 'CHIP_CSCA_DIR',
+      description: 'Directory of trusted CSCA certificates and their CRLs (PEM or DER; ICAO 9303 part 12) for chip ID card verification.',
+    }),
+    developmentIssuer: setting(z.boolean(), {
+      env: 'CHIP_DEVELOPMENT_ISSUER',
+      description: 'Outside production, also trust a SYNTHETIC CSCA made at start-up, so /dev/chip can simulate reading a demo citizen\'s card.',
+    }),
+  }),
+  faceMatcher: z.strictObject({
+    provider: setting(z.enum(['development', 'http']), {
+      env: 'FACE_MATCHER',
+      description:
+        'Face comparison of the selfie with the chip portrait: `http` (a certified biometric service) or `development` (compares nothing, accepts any JPEG; refused in production).',
+    }),
+    url: setting(absoluteUrl, {
+      env: 'FACE_MATCHER_URL',
+      description: 'The face comparison service: POST {"reference","probe"} (base64) with a bearer token, answering {"match","score"} (http provider).',
+    }),
+    token: setting(z.string(), {
+      env: 'FACE_MATCHER_TOKEN',
+      description: 'Bearer token for the face comparison service (http provider).',
+      secret: true,
+    }),
+    timeoutMs: setting(z.number().int().min(100).max(60_000), {
+      env: 'FACE_MATCHER_TIMEOUT_MS',
+      description: 'How long to wait for a face comparison before telling the citizen to try again.',
+    }),
+  }),
   i18n: z.strictObject({
     defaultLocale: setting(z.enum(['vi', 'en']), {
       env: 'DEFAULT_LOCALE',

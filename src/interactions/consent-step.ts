@@ -1,8 +1,8 @@
 /**
  * The consent prompt: the citizen sees exactly which data the relying party will receive and decides.
  * The decision is stored as an oidc-provider Grant (what is granted is what is released).
- * DinhDanh's own account area (src/account) is not asked about: it is the citizen's own account, and it
- * receives only `openid`.
+ * DinhDanh's own clients (src/first-party/clients.ts) are not asked about: they are the citizen's own
+ * account, and receive no personal data.
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
@@ -13,7 +13,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { format } from '../i18n/messages.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
-import { ACCOUNT_AREA_CLIENT_ID } from '../account/account-area-client.ts';
+import { FIRST_PARTY_CLIENT_IDS } from '../first-party/clients.ts';
 import { maskPersonalId } from '../registry/personal-id.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import type { CsrfTokens } from './csrf.ts';
@@ -61,7 +61,7 @@ export function createConsentStep({ provider, views, csrf, relyingParties, accou
 
   return {
     async renderConsent(ctx: Context, details: InteractionDetails) {
-      if (details.params.client_id === ACCOUNT_AREA_CLIENT_ID) return grantAndFinish(ctx, details);
+      if (FIRST_PARTY_CLIENT_IDS.has(String(details.params.client_id))) return grantAndFinish(ctx, details);
       const { messages } = localeOf(ctx);
       const client = await clientDisplayName(relyingParties, ctx, details.params.client_id);
       const account = details.session?.accountId ? await accounts.findById(details.session.accountId) : undefined;

@@ -19,6 +19,7 @@ import { format } from '../i18n/messages.ts';
 import { classify, renderErrorPage } from '../http/errors.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
+import { IDENTITY_UPGRADE_SCOPE } from '../first-party/clients.ts';
 import { claimsByScope } from './find-account.ts';
 
 /** Only asymmetric algorithms: no client secret ever doubles as a signing key. */
@@ -40,6 +41,7 @@ interface ProviderDependencies {
 
 export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock, sessionActivity }: ProviderDependencies): Provider {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const relyingPartyScopes = ['openid', 'offline_access', ...Object.keys(claimsByScope).filter((scope) => scope !== 'openid')];
   const ttl = config.oidc.ttl;
 
   const configuration: Configuration = {
@@ -48,7 +50,9 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
     jwks: jwks as Configuration['jwks'],
     responseTypes: ['code'],
     pkce: { required: () => true },
-    scopes: ['openid', 'offline_access', ...Object.keys(claimsByScope).filter((scope) => scope !== 'openid')],
+    // eid_upgrade: DinhDanh's phone app calling the identity-upgrade API (src/first-party/clients.ts); not
+    // advertised in discovery, no relying party may ask for it.
+    scopes: ['openid', 'offline_access', IDENTITY_UPGRADE_SCOPE, ...relyingPartyScopes.slice(2)],
     // acr and amr ride on `openid` so every ID token states how the citizen authenticated (OIDC Core §2).
     claims: { ...claimsByScope, openid: [...claimsByScope.openid, 'acr', 'amr'], auth_time: null, sid: null } as unknown as Configuration['claims'],
     acrValues: [acrValues.level1, acrValues.level2],
@@ -139,6 +143,14 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.http.trustProxy;
+  // oidc-provider lists every configured scope and only fills `discovery` defaults; hide the first-party one.
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as { scopes_supported?: string[] } | undefined;
+    if (ctx.path === '/.well-known/openid-configuration' && Array.isArray(body?.scopes_supported)) {
+      body.scopes_supported = body.scopes_supported.filter((scope) => relyingPartyScopes.includes(scope));
+    }
+  });
   return provider;
 }
 

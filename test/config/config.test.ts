@@ -286,6 +286,10 @@ describe('configuration loading (loadConfig)', () => {
       OIDC_DEV_INTERACTIONS: 'false',
       DEMO_SEED: 'false',
       KEYS_GENERATE_MISSING: 'false',
+      FACE_MATCHER: 'http',
+      FACE_MATCHER_URL: 'https://face.example.vn/compare',
+      FACE_MATCHER_TOKEN: 'face-token-0123456789',
+      CHIP_DEVELOPMENT_ISSUER: 'false',
     });
 
     const refusal = {
@@ -299,6 +303,9 @@ describe('configuration loading (loadConfig)', () => {
       simulatedRegistry: 'REGISTRY_MODE (registry.mode) is "simulated"',
       smsGatewayToken: 'SMS_GATEWAY_TOKEN (sms.gatewayToken) is empty',
       smsOutbox: 'SMS_PROVIDER (sms.provider) is "development-outbox"',
+      faceMatcher: 'FACE_MATCHER (faceMatcher.provider) is "development"',
+      faceMatcherToken: 'FACE_MATCHER_TOKEN (faceMatcher.token) is empty',
+      chipIssuer: 'CHIP_DEVELOPMENT_ISSUER (chip.developmentIssuer) is on',
     } as const;
 
     /** The problems loadConfig reports for `environment` ([] when it loads). */
@@ -379,6 +386,24 @@ describe('configuration loading (loadConfig)', () => {
         fix: { SMS_PROVIDER: 'http' },
       },
       {
+        name: 'the development face matcher, which compares no faces (FACE_MATCHER=development)',
+        message: refusal.faceMatcher,
+        flip: { FACE_MATCHER: 'development' },
+        fix: { FACE_MATCHER: 'http' },
+      },
+      {
+        name: 'a face comparison service without a token',
+        message: refusal.faceMatcherToken,
+        flip: { FACE_MATCHER_TOKEN: '' },
+        fix: { FACE_MATCHER_TOKEN: 'face-token-0123456789' },
+      },
+      {
+        name: 'the synthetic chip CSCA (CHIP_DEVELOPMENT_ISSUER=true)',
+        message: refusal.chipIssuer,
+        flip: { CHIP_DEVELOPMENT_ISSUER: 'true' },
+        fix: { CHIP_DEVELOPMENT_ISSUER: 'false' },
+      },
+      {
         name: 'an SMS gateway without a token',
         message: refusal.smsGatewayToken,
         flip: { SMS_GATEWAY_TOKEN: '' },
@@ -401,6 +426,8 @@ describe('configuration loading (loadConfig)', () => {
         ...problemsOf({ NODE_ENV: 'production', OIDC_DEV_INTERACTIONS: 'true', DEMO_SEED: 'true', KEYS_GENERATE_MISSING: 'true' }),
         // The gateway-token refusal exists only once an HTTP gateway is chosen.
         ...problemsOf({ ...fixedProduction(), SMS_GATEWAY_TOKEN: '' }),
+        // Likewise the face-service token, once an HTTP face service is chosen.
+        ...problemsOf({ ...fixedProduction(), FACE_MATCHER_TOKEN: '' }),
       ];
       assert.equal(problems.length, Object.keys(refusal).length, problems.join('\n'));
       for (const message of Object.values(refusal)) assert.ok(reports(problems, message), `${message} in:\n${problems.join('\n')}`);
