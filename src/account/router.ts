@@ -10,18 +10,17 @@
  * - the management session lives 15 minutes from that sign-in, server-side (protocol state), never extended;
  * - every change is audited; the authorization code is redeemed here, in process, exactly once, with PKCE.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { AdapterPayload, Provider } from 'oidc-provider';
+import type { Provider } from 'oidc-provider';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 
 import type { Account, AccountStore } from '../accounts/account.ts';
 import type { CredentialStore, PasskeyCredential, TotpCredential } from '../accounts/credentials.ts';
 import type { AcrValues } from '../assurance/levels.ts';
-import { levelOfAcr } from '../assurance/required-level.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { MAX_PASSKEYS_PER_ACCOUNT, type Passkeys } from '../authentication/passkeys.ts';
 import type { Totp } from '../authentication/totp.ts';
@@ -32,11 +31,9 @@ import type { CsrfTokens } from '../interactions/csrf.ts';
 import { parseForm } from '../interactions/forms.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import { maskPersonalId } from '../registry/personal-id.ts';
-import { ACCOUNT_AREA_CLIENT_ID, accountAreaRedirectUri } from '../first-party/clients.ts';
+import { ACCOUNT_AREA_CLIENT_ID } from '../first-party/clients.ts';
+import { createFirstPartySignIn, type AreaSession } from '../first-party/sign-in.ts';
 
-const SESSION_COOKIE = 'dd_account';
-const PENDING_COOKIE = 'dd_account_login';
-const SESSION_MODEL = 'AccountAreaSession';
 export const ACCOUNT_AREA_SESSION_SECONDS = 900;
 
 const csrfField = z.string().max(1024).default('');
@@ -61,13 +58,6 @@ const registrationResponse = z.object({
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
 });
 
-interface AccountAreaSession {
-  id: string;
-  accountId: string;
-  level: number;
-  amr: string[];
-}
-
 interface AccountAreaDependencies {
   provider: Provider;
   issuer: string;
@@ -87,16 +77,19 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
   const { provider, issuer, views, csrf, accounts, credentials, protocolState, passkeys, totp, audit, acrValues } = dependencies;
   const router = new Router({ prefix: '/account' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: `${dependencies.maxFormBytes}b`, encoding: 'utf-8' });
-  const csrfId = (session: AccountAreaSession) => `account:${session.id}`;
-
-  async function currentSession(ctx: Context): Promise<{ session: AccountAreaSession; account: Account } | undefined> {
-    ctx.set('cache-control', 'no-store');
-    const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
-    const stored = id ? ((await protocolState.find(SESSION_MODEL, id)) as unknown as Omit<AccountAreaSession, 'id'> | undefined) : undefined;
-    if (!id || !stored) return undefined;
-    const account = await accounts.findById(stored.accountId);
-    return account?.status === 'active' ? { session: { id, ...stored }, account } : undefined;
-  }
+  const csrfId = (session: AreaSession) => `account:${session.id}`;
+  const signIn = createFirstPartySignIn({
+    provider,
+    issuer,
+    clientId: ACCOUNT_AREA_CLIENT_ID,
+    callbackPath: '/account/callback',
+    name: 'account',
+    sessionSeconds: ACCOUNT_AREA_SESSION_SECONDS,
+    protocolState,
+    accounts,
+    acrValues,
+  });
+  const currentSession = signIn.currentSession;
 
   /** The session, or the signed-out page (with "your session ended" after a POST) and undefined. */
   async function requireSession(ctx: Context) {
@@ -121,7 +114,7 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     return date ? format(messages.account.passkeyLastUsed, { date: dateText(date, locale) }) : messages.account.passkeyNeverUsed;
   }
 
-  async function renderOverview(ctx: Context, { session, account }: { session: AccountAreaSession; account: Account }, notice?: { notice?: string; error?: string }) {
+  async function renderOverview(ctx: Context, { session, account }: { session: AreaSession; account: Account }, notice?: { notice?: string; error?: string }) {
     const { locale, messages } = localeOf(ctx);
     const all = await credentials.listForAccount(account.id);
     const passkeyList = all.filter((credential): credential is PasskeyCredential => credential.type === 'passkey');
@@ -157,62 +150,20 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     return renderOverview(ctx, current);
   });
 
-  /** Starts an authorization request of the account-area client; `?level=2` is the step-up of a level-2 account. */
-  router.get('/login', async (ctx: Context) => {
-    const stepUp = ctx.query.level === '2';
-    const pending = { state: randomBytes(16).toString('base64url'), verifier: randomBytes(32).toString('base64url') };
-    ctx.cookies.set(PENDING_COOKIE, JSON.stringify(pending), { httpOnly: true, sameSite: 'lax', secure: ctx.secure, signed: true, maxAge: 15 * 60_000 });
-    const authorization = new URL('/auth', issuer);
-    authorization.search = new URLSearchParams({
-      client_id: ACCOUNT_AREA_CLIENT_ID,
-      redirect_uri: accountAreaRedirectUri(issuer),
-      response_type: 'code',
-      scope: 'openid',
-      state: pending.state,
-      code_challenge: createHash('sha256').update(pending.verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      ui_locales: localeOf(ctx).locale,
-      // A fresh sign-in, except when stepping up right after one (then only the second factor is asked).
-      ...(stepUp ? { acr_values: acrValues.level2 } : { prompt: 'login' }),
-    }).toString();
-    ctx.redirect(authorization.toString());
-  });
+  /** `?level=2` is the step-up of a level-2 account right after its sign-in (only the second factor is asked). */
+  router.get('/login', async (ctx: Context) => signIn.startSignIn(ctx, { level2: ctx.query.level === '2' }));
 
   router.get('/callback', async (ctx: Context) => {
-    ctx.set('cache-control', 'no-store');
-    const raw = ctx.cookies.get(PENDING_COOKIE, { signed: true });
-    ctx.cookies.set(PENDING_COOKIE, null);
-    let pending: { state?: string; verifier?: string } = {};
-    try {
-      pending = raw ? (JSON.parse(raw) as typeof pending) : {};
-    } catch {
-      pending = {};
+    const outcome = await signIn.completeSignIn(ctx);
+    // Cancelled on the login page: back to the signed-out page; anything else: "start again", nothing kept.
+    if (!outcome.ok) {
+      ctx.status = outcome.cancelled ? 200 : 400;
+      return renderSignedOut(ctx, outcome.cancelled ? undefined : localeOf(ctx).messages.account.expired);
     }
-    // Cancelled on the login page (access_denied) or anything else: back to the signed-out page, nothing kept.
-    if (typeof ctx.query.error === 'string' || !pending.state || ctx.query.state !== pending.state || typeof ctx.query.code !== 'string') {
-      ctx.status = ctx.query.error === 'access_denied' ? 200 : 400;
-      return renderSignedOut(ctx, ctx.query.error === 'access_denied' ? undefined : localeOf(ctx).messages.account.expired);
-    }
-    const code = await provider.AuthorizationCode.find(ctx.query.code);
-    const verifierMatches = code?.codeChallenge === createHash('sha256').update(pending.verifier ?? '').digest('base64url');
-    // The token endpoint's checks (RFC 6749 §4.1.3, RFC 7636 §4.6), done in process: one redemption only.
-    if (!code || code.clientId !== ACCOUNT_AREA_CLIENT_ID || code.redirectUri !== accountAreaRedirectUri(issuer) || code.isExpired || !verifierMatches || !code.accountId || !(await protocolState.consume('AuthorizationCode', code.jti))) {
-      ctx.status = 400;
-      return renderSignedOut(ctx, localeOf(ctx).messages.account.expired);
-    }
-    const account = await accounts.findById(code.accountId);
-    if (account?.status !== 'active') {
-      ctx.status = 400;
-      return renderSignedOut(ctx, localeOf(ctx).messages.account.expired);
-    }
-    const level = levelOfAcr(code.acr, acrValues) ?? 1;
+    const { account, level, amr } = outcome.signIn;
     if (account.identityLevel === 2 && level < 2) return ctx.redirect('/account/login?level=2');
-
-    const session: AccountAreaSession = { id: randomBytes(32).toString('base64url'), accountId: account.id, level, amr: (code.amr as string[] | undefined) ?? [] };
-    const { id, ...payload } = session;
-    await protocolState.upsert(SESSION_MODEL, id, payload as unknown as AdapterPayload, ACCOUNT_AREA_SESSION_SECONDS);
-    ctx.cookies.set(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, signed: true, maxAge: ACCOUNT_AREA_SESSION_SECONDS * 1000 });
-    await audit.record({ type: 'account_area.signed_in', accountId: account.id, ip: ctx.ip, details: { level, amr: session.amr.join(' ') } });
+    await signIn.openSession(ctx, outcome.signIn);
+    await audit.record({ type: 'account_area.signed_in', accountId: account.id, ip: ctx.ip, details: { level, amr: amr.join(' ') } });
     ctx.redirect('/account');
   });
 
@@ -220,8 +171,7 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     const current = await requireSession(ctx);
     if (!current) return;
     csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
-    await protocolState.destroy(SESSION_MODEL, current.session.id);
-    ctx.cookies.set(SESSION_COOKIE, null);
+    await signIn.closeSession(ctx, current.session);
     await audit.record({ type: 'account_area.signed_out', accountId: current.account.id, ip: ctx.ip });
     ctx.status = 303;
     ctx.redirect('/account');
@@ -285,7 +235,7 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
 
   // Authenticator app (TOTP, RFC 6238).
 
-  async function renderTotpSetup(ctx: Context, session: AccountAreaSession, account: Account, credential: TotpCredential, error?: string) {
+  async function renderTotpSetup(ctx: Context, session: AreaSession, account: Account, credential: TotpCredential, error?: string) {
     const { messages } = localeOf(ctx);
     const uri = totp.uri(credential.seed, account.personalId);
     views.render(ctx, 'account-totp', {
