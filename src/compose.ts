@@ -29,7 +29,8 @@ import { createDevelopmentOutboxRouter } from './sms/development-outbox-page.ts'
 import { DevelopmentSmsOutbox } from './sms/development-outbox.ts';
 import { HttpSmsGateway } from './sms/http-gateway.ts';
 import type { SmsSender } from './sms/sms-sender.ts';
-import { registerAccountAreaClient, registerPhoneAppClient } from './first-party/clients.ts';
+import { registerAccountAreaClient, registerDeskClient, registerPhoneAppClient } from './first-party/clients.ts';
+import { createDeskRouter } from './desk/router.ts';
 import { DevelopmentFaceMatcherNoBiometrics, HttpFaceMatcher, type FaceMatcher } from './biometrics/face-matcher.ts';
 import { createChipVerification } from './chip/chip-verification.ts';
 import { createCsca, createDocumentSigner, type Authority } from './chip/synthetic-issuer.ts';
@@ -149,6 +150,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   const recovery = createPasswordRecovery({ ...accountServices, throttle });
   await registerAccountAreaClient(stores.relyingParties, config.issuer);
   await registerPhoneAppClient(stores.relyingParties);
+  await registerDeskClient(stores.relyingParties, config.issuer);
   const chipTrust = await createChipTrust(config);
   const faceMatcher = createFaceMatcher(config);
   const identityUpgrade = createIdentityUpgrade({
@@ -272,6 +274,21 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   });
   provider.use(accountArea.routes());
   provider.use(createIdentityUpgradeApi({ provider, accounts: stores.accounts, upgrade: identityUpgrade }).routes());
+  const desk = createDeskRouter({
+    provider,
+    issuer: config.issuer,
+    views,
+    csrf,
+    accounts: stores.accounts,
+    staff: stores.staff,
+    registry,
+    protocolState: stores.protocolState,
+    upgrade: identityUpgrade,
+    audit: stores.audit,
+    acrValues,
+    maxFormBytes: config.http.maxFormBytes,
+  });
+  provider.use(desk.routes());
   if (sms instanceof DevelopmentSmsOutbox) provider.use(createDevelopmentOutboxRouter(sms, views).routes());
   if (demo) {
     const portal = createDemoPortalRouter({ config, views, portal: demo.portal });

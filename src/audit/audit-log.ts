@@ -30,7 +30,14 @@ export type AuditEventType =
   | 'identity.chip_refused'
   | 'identity.face_mismatch'
   | 'account.level_raised'
-  | 'account.level_lowered';
+  | 'account.level_lowered'
+  | 'desk.signed_in'
+  | 'desk.signed_out'
+  | 'desk.access_refused'
+  | 'desk.citizen_viewed'
+  | 'desk.self_action_refused'
+  | 'staff.granted'
+  | 'staff.revoked';
 
 export interface AuditEvent {
   id: string;

@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccountStore } from '../accounts/account.ts';
 import type { CredentialStore } from '../accounts/credentials.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
+import type { StaffStore } from '../desk/staff.ts';
 import { registerIfMissing, type RelyingParty, type RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import { fullName } from '../registry/population-registry.ts';
 import { DuplicateKeyError } from '../stores/errors.ts';
@@ -20,7 +21,7 @@ export interface DemoSeed {
 }
 
 export async function seedDemo(
-  { accounts, credentials, relyingParties }: { accounts: AccountStore; credentials: CredentialStore; relyingParties: RelyingPartyStore },
+  { accounts, credentials, relyingParties, staff }: { accounts: AccountStore; credentials: CredentialStore; relyingParties: RelyingPartyStore; staff: StaffStore },
   hasher: PasswordHasher,
   issuer: string,
 ): Promise<DemoSeed> {
@@ -41,6 +42,13 @@ export async function seedDemo(
     } catch (error) {
       if (!(error instanceof DuplicateKeyError)) throw error;
     }
+  }
+
+  // The level-2 demo citizen also staffs the enrollment desk (after creating a passkey at /account).
+  const deskStaff = demoCitizens.find((citizen) => citizen.identityLevel === 2)!;
+  const deskAccount = await accounts.findByPersonalId(deskStaff.record.personalId);
+  if (deskAccount && !(await staff.findByAccountId(deskAccount.id))) {
+    await staff.upsert({ accountId: deskAccount.id, displayName: fullName(deskStaff.record), roles: ['officer', 'supervisor', 'admin'], active: true });
   }
 
   // A level-1-only portal: the one case where client_secret_basic is acceptable. Its secret is made when the

@@ -136,6 +136,40 @@ export function createIdentityUpgrade({
       });
       return { ok: true, identityLevel: 2, secondFactors: await secondFactorsOf(account.id), faceService: comparison.service };
     },
+
+    /**
+     * At the desk, the officer checked the card and the face in person; the chip, when the desk reader could
+     * read it, was verified through `submitChip` on a desk check of this officer.
+     */
+    async raiseAtDesk(account: Account, staffId: string, { chipCheckId, note }: { chipCheckId?: string; note?: string }, ip?: string): Promise<{ ok: true } | { ok: false; reason: 'chip_check_invalid' }> {
+      let chip: StoredVerifiedChip | undefined;
+      if (chipCheckId) {
+        chip = await take<StoredVerifiedChip>(VERIFIED_MODEL, chipCheckId, account.id);
+        if (!chip || chip.channel !== 'desk' || chip.staffId !== staffId) return { ok: false, reason: 'chip_check_invalid' };
+      }
+      await accounts.update(account.id, { identityLevel: 2 });
+      await audit.record({
+        type: 'account.level_raised',
+        accountId: account.id,
+        ip,
+        details: {
+          from: account.identityLevel,
+          to: 2,
+          evidence: chip ? 'chip+in_person' : 'in_person',
+          channel: 'desk',
+          staffId,
+          ...(chip ? { documentSigner: chip.documentSigner } : {}),
+          ...(note ? { note: note.slice(0, 500) } : {}),
+        },
+      });
+      return { ok: true };
+    },
+
+    /** A supervisor reverses a level-2 upgrade (wrong person, fraud found later), with the reason. */
+    async lowerAtDesk(account: Account, staffId: string, reason: string, ip?: string): Promise<void> {
+      await accounts.update(account.id, { identityLevel: 1 });
+      await audit.record({ type: 'account.level_lowered', accountId: account.id, ip, details: { from: account.identityLevel, to: 1, channel: 'desk', staffId, reason: reason.slice(0, 500) } });
+    },
   };
 }
 

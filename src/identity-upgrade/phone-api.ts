@@ -21,10 +21,12 @@ import { z } from 'zod';
 import type { Account, AccountStore } from '../accounts/account.ts';
 import { FaceMatcherUnavailableError } from '../biometrics/face-matcher.ts';
 import { IDENTITY_UPGRADE_SCOPE, PHONE_APP_CLIENT_ID } from '../first-party/clients.ts';
+import type { ChipReading } from '../chip/chip-verification.ts';
 import type { IdentityUpgrade } from './identity-upgrade.ts';
 
 const base64 = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').transform((value) => new Uint8Array(Buffer.from(value, 'base64')));
-const chipBody = z.strictObject({
+/** The chip reading as the phone app (or the desk reader) sends it. */
+export const chipBody = z.strictObject({
   sod: base64(64_000),
   // The data groups DinhDanh reads; any other is refused by name (a strict object).
   data_groups: z.strictObject({ dg1: base64(1_000).optional(), dg2: base64(400_000).optional(), dg13: base64(8_000).optional(), dg14: base64(8_000).optional(), dg15: base64(2_000).optional() }),
@@ -33,7 +35,7 @@ const chipBody = z.strictObject({
 const faceBody = z.strictObject({ selfie: base64(2_000_000) });
 
 /** What the phone is told when the card is refused: the reason code, and a sentence for the log. */
-const CHIP_REFUSALS: Record<string, string> = {
+export const CHIP_REFUSALS: Record<string, string> = {
   malformed: 'the data read from the chip is incomplete or not a citizen ID card; read the card again',
   signature_invalid: 'the card data is not signed by the issuing authority',
   signer_untrusted: 'the card was not issued by a trusted authority',
@@ -51,7 +53,12 @@ const CHIP_REFUSALS: Record<string, string> = {
   check_unknown: 'this check has expired or was already used; start a new one',
 };
 
-function problem(ctx: Context, status: number, error: string, description: string, extra: Record<string, unknown> = {}) {
+export function readingFromBody(body: z.infer<typeof chipBody>): ChipReading {
+  const dataGroups = new Map(Object.entries(body.data_groups).flatMap(([name, bytes]) => (bytes ? [[Number(name.slice(2)), bytes] as [number, Uint8Array]] : [])));
+  return { sod: body.sod, dataGroups, activeAuthenticationSignature: body.active_authentication_signature };
+}
+
+export function problem(ctx: Context, status: number, error: string, description: string, extra: Record<string, unknown> = {}) {
   ctx.status = status;
   ctx.body = { error, error_description: description, ...extra };
 }
@@ -92,8 +99,7 @@ export function createIdentityUpgradeApi({ provider, accounts, upgrade }: { prov
   router.post('/checks/:id/chip', authenticate, json, async (ctx: Context) => {
     const body = parse(ctx, chipBody);
     if (!body) return;
-    const dataGroups = new Map(Object.entries(body.data_groups).flatMap(([name, bytes]) => (bytes ? [[Number(name.slice(2)), bytes] as [number, Uint8Array]] : [])));
-    const outcome = await upgrade.submitChip(ctx.state.account as Account, ctx.params.id as string, { sod: body.sod, dataGroups, activeAuthenticationSignature: body.active_authentication_signature }, ctx.ip);
+    const outcome = await upgrade.submitChip(ctx.state.account as Account, ctx.params.id as string, readingFromBody(body), ctx.ip);
     if (!outcome.ok) return problem(ctx, outcome.reason === 'check_unknown' ? 404 : 422, outcome.reason === 'check_unknown' ? 'check_unknown' : 'chip_refused', CHIP_REFUSALS[outcome.reason] ?? outcome.reason, { reason: outcome.reason });
     ctx.body = { status: 'chip_verified', next: 'face', card_expires_on: outcome.cardExpiresOn };
   });

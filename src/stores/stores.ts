@@ -3,6 +3,7 @@ import type { ConsentStore } from '../accounts/consents.ts';
 import type { CredentialStore } from '../accounts/credentials.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { FailureCounterStore } from '../authentication/login-throttle.ts';
+import type { StaffStore } from '../desk/staff.ts';
 import type { OneTimeCodeStore } from '../authentication/one-time-codes.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
@@ -19,6 +20,8 @@ export interface Stores {
   credentials: CredentialStore;
   consents: ConsentStore;
   relyingParties: RelyingPartyStore;
+  /** Enrollment-desk staff and their roles. */
+  staff: StaffStore;
   audit: AuditLog;
   protocolState: ProtocolStateStore;
   oneTimeCodes: OneTimeCodeStore;

@@ -8,6 +8,7 @@ import { MemoryFailureCounterStore } from './failure-counters.ts';
 import { MemoryOneTimeCodeStore } from './one-time-codes.ts';
 import { MemoryProtocolStateStore } from './protocol-state.ts';
 import { MemoryRelyingPartyStore } from './relying-parties.ts';
+import { MemoryStaffStore } from './staff.ts';
 
 export function createMemoryStores(): Stores {
   const protocolState = new MemoryProtocolStateStore();
@@ -16,6 +17,7 @@ export function createMemoryStores(): Stores {
     credentials: new MemoryCredentialStore(),
     consents: new MemoryConsentStore(),
     relyingParties: new MemoryRelyingPartyStore(),
+    staff: new MemoryStaffStore(),
     audit: new MemoryAuditLog(),
     protocolState,
     oneTimeCodes: new MemoryOneTimeCodeStore(),

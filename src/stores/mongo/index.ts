@@ -17,6 +17,7 @@ import { MongoConsentStore } from './consents.ts';
 import { MongoCredentialStore } from './credentials.ts';
 import { currentSchemaVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { MongoRelyingPartyStore } from './relying-parties.ts';
+import { MongoStaffStore } from './staff.ts';
 
 export class SchemaOutdatedError extends Error {
   override name = 'SchemaOutdatedError';
@@ -76,6 +77,7 @@ export async function createRedisMongoStores(config: Config, logger: Logger): Pr
     credentials: new MongoCredentialStore(db, createSecretBox(config.secrets.keys)),
     consents: new MongoConsentStore(db),
     relyingParties: new MongoRelyingPartyStore(db),
+    staff: new MongoStaffStore(db),
     audit: new MongoAuditLog(db),
     protocolState: new RedisProtocolStateStore(redis, config.redis.keyPrefix),
     oneTimeCodes: new RedisOneTimeCodeStore(redis, config.redis.keyPrefix),
