@@ -37,6 +37,7 @@ import { createCsca, createDocumentSigner, type Authority } from './chip/synthet
 import { loadTrustList, type TrustList } from './chip/trust-list.ts';
 import { createIdentityUpgrade } from './identity-upgrade/identity-upgrade.ts';
 import { createIdentityUpgradeApi } from './identity-upgrade/phone-api.ts';
+import { createDevelopmentUpgradeSimulator } from './identity-upgrade/development-simulator.ts';
 import { createAccountAreaRouter } from './account/router.ts';
 import { createDemoPortalRouter } from './demo/portal.ts';
 import { seedDemo, type DemoSeed } from './demo/seed.ts';
@@ -271,6 +272,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     audit: stores.audit,
     acrValues,
     maxFormBytes: config.http.maxFormBytes,
+    simulateUpgrade: chipTrust.developmentSigner && createDevelopmentUpgradeSimulator({ signer: chipTrust.developmentSigner, registry, upgrade: identityUpgrade }),
   });
   provider.use(accountArea.routes());
   provider.use(createIdentityUpgradeApi({ provider, accounts: stores.accounts, upgrade: identityUpgrade }).routes());

@@ -24,6 +24,7 @@ import type { AcrValues } from '../assurance/levels.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { MAX_PASSKEYS_PER_ACCOUNT, type Passkeys } from '../authentication/passkeys.ts';
 import type { Totp } from '../authentication/totp.ts';
+import { AppError } from '../http/errors.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
 import { format, type Messages } from '../i18n/messages.ts';
@@ -33,6 +34,7 @@ import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import { maskPersonalId } from '../registry/personal-id.ts';
 import { ACCOUNT_AREA_CLIENT_ID } from '../first-party/clients.ts';
 import { createFirstPartySignIn, type AreaSession } from '../first-party/sign-in.ts';
+import type { DevelopmentUpgradeSimulator } from '../identity-upgrade/development-simulator.ts';
 
 export const ACCOUNT_AREA_SESSION_SECONDS = 900;
 
@@ -71,6 +73,8 @@ interface AccountAreaDependencies {
   audit: AuditLog;
   acrValues: AcrValues;
   maxFormBytes: number;
+  /** Outside production only: "try the level-2 upgrade" with a synthetic card (development-simulator.ts). */
+  simulateUpgrade?: DevelopmentUpgradeSimulator;
 }
 
 export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
@@ -131,6 +135,7 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
         removeLabel: format(messages.account.removePasskey, { name: passkey.name }),
       })),
       hasApp,
+      developmentUpgrade: Boolean(dependencies.simulateUpgrade) && account.identityLevel === 1,
       returnPath: '/account',
       ...notice,
       // views/passkey-button.mustache, in registration mode.
@@ -175,6 +180,21 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     await audit.record({ type: 'account_area.signed_out', accountId: current.account.id, ip: ctx.ip });
     ctx.status = 303;
     ctx.redirect('/account');
+  });
+
+  router.post('/development-upgrade', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    const { messages } = localeOf(ctx);
+    if (!dependencies.simulateUpgrade || current.account.identityLevel !== 1) throw new AppError('not_found', 404, 'notFound', 'no development upgrade here');
+    const outcome = await dependencies.simulateUpgrade(current.account, ctx.ip);
+    if (!outcome.ok) {
+      ctx.status = 422;
+      return renderOverview(ctx, current, { error: format(messages.account.developmentUpgradeFailed, { step: outcome.step, reason: outcome.reason }) });
+    }
+    const account = (await accounts.findById(current.account.id))!;
+    return renderOverview(ctx, { session: current.session, account }, { notice: format(messages.account.developmentUpgradeDone, { service: outcome.faceService }) });
   });
 
   // Passkeys.

@@ -205,6 +205,11 @@ const vi = {
     totpConfirmSubmit: 'Xác nhận',
     totpConfirmed: 'Ứng dụng xác thực đã sẵn sàng. Từ nay mã của nó là bước xác minh thứ hai của bạn.',
     totpExpired: 'Khóa thiết lập đã hết hạn. Hãy quét mã QR mới.',
+    developmentUpgradeTitle: 'Thử nâng lên mức 2 (MÔ PHỎNG, chỉ môi trường phát triển)',
+    developmentUpgradeIntro: 'Thay cho ứng dụng DinhDanh trên điện thoại: DinhDanh tạo một thẻ căn cước gắn chip GIẢ LẬP theo dữ liệu dân cư của bạn, rồi chạy các bước thật: xác thực chip (thụ động và chủ động), đối chiếu dữ liệu dân cư, so khớp khuôn mặt.',
+    developmentUpgrade: 'Mô phỏng đọc thẻ và chụp ảnh khuôn mặt',
+    developmentUpgradeDone: 'Tài khoản đã lên mức 2. So khớp khuôn mặt: {service}.',
+    developmentUpgradeFailed: 'Không nâng được mức (bước {step}: {reason}).',
   },
   desk: {
     title: 'Bàn đăng ký định danh điện tử',
@@ -471,6 +476,11 @@ const en: Messages = {
     totpConfirmSubmit: 'Confirm',
     totpConfirmed: 'Your authenticator app is ready. Its codes are now your second step.',
     totpExpired: 'The set-up key has expired. Please scan a new QR code.',
+    developmentUpgradeTitle: 'Try the level-2 upgrade (SIMULATED, development only)',
+    developmentUpgradeIntro: 'Instead of the DinhDanh phone app: DinhDanh makes a SYNTHETIC chip ID card from your registry record and runs the real steps: chip verification (passive and active), registry match, face comparison.',
+    developmentUpgrade: 'Simulate reading the card and taking a selfie',
+    developmentUpgradeDone: 'Your account is now level 2. Face comparison: {service}.',
+    developmentUpgradeFailed: 'The level could not be raised (step {step}: {reason}).',
   },
   desk: {
     title: 'E-identity enrollment desk',

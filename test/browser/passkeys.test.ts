@@ -137,4 +137,15 @@ describe('passkeys and the authenticator app in Chromium', function () {
     await page.getByText('Set up.').waitFor();
     await check('account-totp-done-en');
   });
+
+  it('shows the simulated level-2 upgrade in development, and says on screen that no face was compared', async () => {
+    // Still Bình's account-area session (English) from the test above.
+    await page.goto(`${app.issuer}/account?lang=en`);
+    await page.getByRole('heading', { name: 'Try the level-2 upgrade (SIMULATED, development only)' }).waitFor();
+    await page.getByRole('button', { name: 'Simulate reading the card and taking a selfie' }).click();
+    await page.getByRole('status').filter({ hasText: 'Your account is now level 2. Face comparison: DEVELOPMENT face matcher: no face comparison is done (never for real identities).' }).waitFor();
+    await page.getByText(/· level 2 account/).waitFor();
+    await check('account-development-upgrade-en');
+    assert.equal((await app.dinhdanh.stores.accounts.findByPersonalId(BINH.record.personalId))!.identityLevel, 2);
+  });
 });
