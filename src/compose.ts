@@ -183,6 +183,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     acrValues,
     clock,
     sessionActivity: createSessionActivity({ store: stores.protocolState, keepSeconds: config.oidc.level2MaxAgeSeconds, clock }),
+    identityLevelOf: async (accountId) => (await stores.accounts.findById(accountId))?.identityLevel,
     minimumLevelOf: async (clientId) => (await stores.relyingParties.findByClientId(clientId))?.minimumLevel ?? 1,
   });
   provider.on('server_error', (ctx, error) => {

@@ -37,9 +37,11 @@ interface ProviderDependencies {
   /** Epoch milliseconds (tests move it to age a session). */
   clock: () => number;
   sessionActivity: SessionActivity;
+  /** The account's identity level now (a supervisor may have reversed level 2 since the sign-in). */
+  identityLevelOf(accountId: string): Promise<IdentityLevel | undefined>;
 }
 
-export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock, sessionActivity }: ProviderDependencies): Provider {
+export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock, sessionActivity, identityLevelOf }: ProviderDependencies): Provider {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const relyingPartyScopes = ['openid', 'offline_access', ...Object.keys(claimsByScope).filter((scope) => scope !== 'openid')];
   const ttl = config.oidc.ttl;
@@ -89,7 +91,7 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
-    interactions: { policy: loginPolicy({ acrValues, minimumLevelOf, clock, sessionActivity, maxAgeSeconds: config.oidc.level2MaxAgeSeconds, idleSeconds: config.oidc.level2IdleSeconds }), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: loginPolicy({ acrValues, minimumLevelOf, clock, sessionActivity, identityLevelOf, maxAgeSeconds: config.oidc.level2MaxAgeSeconds, idleSeconds: config.oidc.level2IdleSeconds }), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: config.oidc.devInteractions },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
@@ -159,7 +161,8 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
  * while DinhDanh's levels are ordered. `level_too_low` asks for a login (step-up) whenever the session's level
  * is below what the request requires: the client's minimum, `acr_values`, or an `acr` claim request
  * (src/assurance/required-level.ts). A level-2 session counts as level 2 only within its maximum age
- * (LEVEL_2_MAX_AGE_SECONDS, 12 h) and while not idle (LEVEL_2_IDLE_SECONDS, 30 min without use).
+ * (LEVEL_2_MAX_AGE_SECONDS, 12 h), while not idle (LEVEL_2_IDLE_SECONDS, 30 min without use), and while the
+ * account is still level 2 (a supervisor may reverse an upgrade).
  */
 function loginPolicy({
   acrValues,
@@ -168,7 +171,8 @@ function loginPolicy({
   sessionActivity,
   maxAgeSeconds,
   idleSeconds,
-}: Pick<ProviderDependencies, 'acrValues' | 'minimumLevelOf' | 'clock' | 'sessionActivity'> & { maxAgeSeconds: number; idleSeconds: number }) {
+  identityLevelOf,
+}: Pick<ProviderDependencies, 'acrValues' | 'minimumLevelOf' | 'clock' | 'sessionActivity' | 'identityLevelOf'> & { maxAgeSeconds: number; idleSeconds: number }) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
   // max_age (OIDC Core §3.1.2.1) measured on the same clock that stamps the login (auth_time), in place.
@@ -190,7 +194,8 @@ function loginPolicy({
         const now = clock() / 1000;
         const signedInAt = oidc.session.authTime() ?? 0;
         const lastActive = Math.max(signedInAt, (await sessionActivity.lastSeen(oidc.session.uid)) ?? 0);
-        if (now - signedInAt > maxAgeSeconds || now - lastActive > idleSeconds) sessionLevel = 1;
+        // Too old, idle, or the account's level 2 was reversed after the sign-in.
+        if (now - signedInAt > maxAgeSeconds || now - lastActive > idleSeconds || (await identityLevelOf(oidc.session.accountId)) !== 2) sessionLevel = 1;
         // Any use of a level-2 session keeps it alive, whatever level this request needs.
         else await sessionActivity.touch(oidc.session.uid);
       }

@@ -94,6 +94,21 @@ for (const backend of backends) {
       assert.equal(await authorize(agent, { acr_values: LEVEL_2 }), 'password');
     });
 
+    it('stops counting a session as level 2 once the account is no longer level 2 (a desk reversal)', async () => {
+      const agent = app.agent();
+      await signInAtLevel2(agent);
+      now += 60_000;
+      assert.equal(await authorize(agent, { acr_values: LEVEL_2 }), 'sso');
+      const account = (await app.dinhdanh.stores.accounts.findByPersonalId(AN.record.personalId))!;
+      await app.dinhdanh.stores.accounts.update(account.id, { identityLevel: 1 });
+      try {
+        assert.equal(await authorize(agent, { acr_values: LEVEL_2 }), 'password');
+        assert.equal(await authorize(agent), 'sso', 'level 1 is still served');
+      } finally {
+        await app.dinhdanh.stores.accounts.update(account.id, { identityLevel: 2 });
+      }
+    });
+
     it('honours LEVEL_2_IDLE_SECONDS from the configuration', async function () {
       assert.equal(app.dinhdanh.config.oidc.level2IdleSeconds, 1800);
       const short = await startTestAppOn('memory', this, { LEVEL_2_IDLE_SECONDS: '300' }, { clock: () => now });
