@@ -121,7 +121,7 @@ export const configSchema = z.strictObject({
       {
         env: 'SECRETS_KEYS',
         description:
-          'Comma-separated `<key id>:<base64url 32 bytes>` that encrypt secrets at rest (TOTP seeds, recovery material) with AES-256-GCM; the first encrypts, all decrypt.',
+          'Comma-separated `<key id>:<base64url 32 bytes>` that encrypt secrets at rest (TOTP seeds, relying-party client secrets) with AES-256-GCM; the first encrypts, all decrypt.',
         secret: true,
       },
     ),

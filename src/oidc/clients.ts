@@ -11,6 +11,10 @@ export function relyingPartyToClientMetadata(relyingParty: RelyingParty): Client
     client_id: relyingParty.clientId,
     ...(relyingParty.clientSecret ? { client_secret: relyingParty.clientSecret } : {}),
     ...(relyingParty.jwks ? { jwks: relyingParty.jwks as ClientMetadata['jwks'] } : {}),
+    ...(relyingParty.jwksUri ? { jwks_uri: relyingParty.jwksUri } : {}),
+    ...(relyingParty.logoUri ? { logo_uri: relyingParty.logoUri } : {}),
+    // Dropped by oidc-provider unless its backchannelLogout feature is enabled (lib/helpers/client_schema.js).
+    ...(relyingParty.backchannelLogoutUri ? { backchannel_logout_uri: relyingParty.backchannelLogoutUri } : {}),
     client_name: relyingParty.name.vi,
     application_type: relyingParty.applicationType,
     redirect_uris: relyingParty.redirectUris,

@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { MongoClient } from 'mongodb';
 
+import { loadConfig } from '../../src/config/load.ts';
+import { createSecretBox } from '../../src/crypto/secret-box.ts';
+import { MongoRelyingPartyStore } from '../../src/stores/mongo/relying-parties.ts';
 import { sharedKeysDir } from '../helpers/app.ts';
 import { browserFetch, CookieJar, formBody } from '../helpers/http-client.ts';
 import { csrfFrom, pkcePair } from '../helpers/login-flow.ts';
@@ -74,11 +77,13 @@ describe('two provider processes sharing Redis and MongoDB', function () {
       processes.push(child);
       await waitUntilReady(url, child, () => output);
     }
-    // Both processes share the portal registered once in MongoDB (the banner of each shows the same secret).
+    // Both processes share the portal registered once in MongoDB (the banner of each shows the same secret),
+    // its secret sealed with the secrets key both processes were configured with.
     const client = new MongoClient(mongo.url);
-    const portal = await client.db(database).collection<{ _id: string; clientSecret: string }>('relying_parties').findOne({ _id: 'demo-portal' });
+    const secrets = createSecretBox(loadConfig({ environment }).secrets.keys);
+    const portal = await new MongoRelyingPartyStore(client.db(database), secrets).findByClientId('demo-portal');
     await client.close();
-    clientSecret = portal!.clientSecret;
+    clientSecret = portal!.clientSecret!;
   });
 
   after(async () => {

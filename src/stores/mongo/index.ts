@@ -72,11 +72,12 @@ export async function createRedisMongoStores(config: Config, logger: Logger): Pr
     throw error;
   }
 
+  const secrets = createSecretBox(config.secrets.keys);
   return {
     accounts: new MongoAccountStore(db),
-    credentials: new MongoCredentialStore(db, createSecretBox(config.secrets.keys)),
+    credentials: new MongoCredentialStore(db, secrets),
     consents: new MongoConsentStore(db),
-    relyingParties: new MongoRelyingPartyStore(db),
+    relyingParties: new MongoRelyingPartyStore(db, secrets),
     staff: new MongoStaffStore(db),
     audit: new MongoAuditLog(db),
     protocolState: new RedisProtocolStateStore(redis, config.redis.keyPrefix),
