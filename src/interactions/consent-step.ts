@@ -14,6 +14,7 @@ import { format } from '../i18n/messages.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
 import { FIRST_PARTY_CLIENT_IDS } from '../first-party/clients.ts';
+import { claimsByScope, scopeOfClaim, SIGN_IN_CLAIMS } from '../oidc/find-account.ts';
 import { maskPersonalId } from '../registry/personal-id.ts';
 import type { RelyingPartyStore } from '../relying-parties/relying-party.ts';
 import type { CsrfTokens } from './csrf.ts';
@@ -30,8 +31,15 @@ interface ConsentStepDependencies {
   audit: AuditLog;
 }
 
+/**
+ * What the consent page lists: the requested scopes, plus the scope of each claim asked for by name (the
+ * claims parameter; provider.ts has already refused claims outside the client's registration).
+ */
 function requestedScopes(details: InteractionDetails): string[] {
-  return String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const missingClaims = (details.prompt.details as { missingOIDCClaims?: string[] }).missingOIDCClaims ?? [];
+  const byName = missingClaims.map(scopeOfClaim).filter((scope): scope is string => Boolean(scope));
+  return [...new Set([...scopes, ...byName])];
 }
 
 export function createConsentStep({ provider, views, csrf, relyingParties, accounts, consents, audit }: ConsentStepDependencies) {
@@ -50,7 +58,12 @@ export function createConsentStep({ provider, views, csrf, relyingParties, accou
       missingResourceScopes?: Record<string, string[]>;
     };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    // Claims asked by name (the claims parameter, OIDC Core §5.5) are granted only when a scope the citizen
+    // saw on this page covers them, or they describe the sign-in itself: the claims parameter cannot widen
+    // what a relying party receives beyond its scopes (data minimisation; e.g. personal_id needs its scope).
+    const shown = new Set(requestedScopes(details).flatMap((scope) => (claimsByScope as Record<string, readonly string[]>)[scope] ?? []));
+    const claims = (missing.missingOIDCClaims ?? []).filter((claim) => shown.has(claim) || SIGN_IN_CLAIMS.has(claim));
+    if (claims.length) grant.addOIDCClaims(claims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
     await consents.record({ accountId, clientId, scope: grant.getOIDCScope(), grantId });

@@ -16,7 +16,18 @@ export const claimsByScope = {
   // Permanent residence as registered (OIDC Core §5.1.1 address claim).
   address: ['address'],
   phone: ['phone_number', 'phone_number_verified'],
+  // The 12-digit personal identification number: its own scope, so only relying parties registered for it
+  // (a legal basis to process it) can ask, and the citizen sees it named on the consent page.
+  personal_id: ['personal_id'],
 } as const;
+
+/** Claims about the sign-in itself, not the citizen: any relying party may ask for them by name. */
+export const SIGN_IN_CLAIMS: ReadonlySet<string> = new Set(['sub', 'acr', 'amr', 'auth_time', 'sid']);
+
+/** The scope whose consent text covers `claim`, if any. */
+export function scopeOfClaim(claim: string): string | undefined {
+  return Object.entries(claimsByScope).find(([, claims]) => (claims as readonly string[]).includes(claim))?.[0];
+}
 
 export function createFindAccount(
   accounts: AccountStore,
@@ -40,6 +51,7 @@ export function createFindAccount(
       async claims() {
         return {
           sub: account.id,
+          personal_id: account.personalId,
           phone_number: account.phoneNumber,
           phone_number_verified: true,
           name: fullName(record!),

@@ -8,7 +8,7 @@
  * - devInteractions off: the citizen-facing pages are ours (src/interactions).
  */
 import type { Context } from 'koa';
-import { interactionPolicy, Provider, type Adapter, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy, Provider, type Adapter, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { IdentityLevel } from '../accounts/account.ts';
 import type { AcrValues } from '../assurance/levels.ts';
@@ -20,7 +20,7 @@ import { classify, renderErrorPage } from '../http/errors.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
 import { IDENTITY_UPGRADE_SCOPE } from '../first-party/clients.ts';
-import { claimsByScope } from './find-account.ts';
+import { claimsByScope, SIGN_IN_CLAIMS } from './find-account.ts';
 
 /** Only asymmetric algorithms: no client secret ever doubles as a signing key. */
 const SIGNING_ALGORITHMS = ['ES256', 'PS256', 'RS256'];
@@ -120,8 +120,21 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
           });
         },
       },
-      // The claims parameter (OIDC Core §5.5): how a relying party asks for an essential acr.
-      claimsParameter: { enabled: true },
+      // The claims parameter (OIDC Core §5.5): how a relying party asks for an essential acr. It may narrow or
+      // name claims, never widen: a claim outside the client's registered scopes is refused here (the consent
+      // page lists the rest by scope; src/interactions/consent-step.ts).
+      claimsParameter: {
+        enabled: true,
+        async assertClaimsParameter(_ctx, claims, client) {
+          const allowed = new Set([...SIGN_IN_CLAIMS, ...String(client.scope ?? '').split(' ').flatMap((scope) => (claimsByScope as Record<string, readonly string[]>)[scope] ?? [])]);
+          for (const container of ['id_token', 'userinfo'] as const) {
+            for (const [claim, request] of Object.entries((claims as Record<string, Record<string, unknown> | undefined>)[container] ?? {})) {
+              if (request !== null && (typeof request !== 'object' || Array.isArray(request))) throw new errors.InvalidRequest(`claims.${container} members must be null or objects`);
+              if (!allowed.has(claim)) throw new errors.InvalidRequest(`claims.${container}.${claim} is not among the claims this client is registered for`);
+            }
+          }
+        },
+      },
       dPoP: { enabled: true },
       userinfo: { enabled: true },
     },
