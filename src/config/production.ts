@@ -59,6 +59,11 @@ export function productionRefusals(config: Config, defaults: Record<string, unkn
   if (config.chip.developmentIssuer) {
     refusals.push('CHIP_DEVELOPMENT_ISSUER (chip.developmentIssuer) is on: a synthetic CSCA would be trusted and anyone could forge a chip. Set CHIP_DEVELOPMENT_ISSUER=false.');
   }
+  if (config.oidc.pairwiseSecret.startsWith('development')) {
+    refusals.push(
+      'PAIRWISE_SUBJECT_SECRET (oidc.pairwiseSecret) is the published development value: anyone could link a citizen\'s subs across services. Set PAIRWISE_SUBJECT_SECRET to your own random value (e.g. `openssl rand -base64 48`) and never change it.',
+    );
+  }
   if (config.demo.seed) {
     refusals.push('DEMO_SEED (demo.seed) is on: synthetic demo citizens with published passwords would exist. Set DEMO_SEED=false.');
   }

@@ -171,6 +171,12 @@ export const configSchema = z.strictObject({
       env: 'LEVEL_2_IDLE_SECONDS',
       description: 'A level-2 session unused (no sign-in at any service) this long serves level-2 requests only after the citizen authenticates again.',
     }),
+    pairwiseSecret: setting(z.string().min(32, 'must have at least 32 characters'), {
+      env: 'PAIRWISE_SUBJECT_SECRET',
+      description:
+        'Key of the pairwise `sub` (HMAC of sector and account). NEVER change it once relying parties hold subs: every pairwise `sub` would change.',
+      secret: true,
+    }),
   }),
   passwords: z.strictObject({
     memoryKiB: setting(z.number().int().min(8192), {

@@ -9,6 +9,12 @@ export function relyingPartyToClientMetadata(relyingParty: RelyingParty): Client
   const allowsRefresh = relyingParty.allowedScopes.includes('offline_access');
   return {
     client_id: relyingParty.clientId,
+    // OIDC Core §8: pairwise unless the registration explicitly chose public. The sector is the registered
+    // sector identifier (validated by the registry, src/relying-parties/metadata.ts), given to oidc-provider as
+    // a sector_identifier_uri it does not fetch (provider.ts `sectorIdentifierUriValidate`); without one, the
+    // host of the redirect URIs.
+    subject_type: relyingParty.subjectType ?? 'pairwise',
+    ...((relyingParty.subjectType ?? 'pairwise') === 'pairwise' && relyingParty.sectorIdentifier ? { sector_identifier_uri: `https://${relyingParty.sectorIdentifier}/` } : {}),
     ...(relyingParty.clientSecret ? { client_secret: relyingParty.clientSecret } : {}),
     ...(relyingParty.jwks ? { jwks: relyingParty.jwks as ClientMetadata['jwks'] } : {}),
     ...(relyingParty.jwksUri ? { jwks_uri: relyingParty.jwksUri } : {}),

@@ -7,6 +7,7 @@
  *   (RFC 7009), RP-initiated logout (OIDC RP-Initiated Logout 1.0), DPoP (RFC 9449);
  * - devInteractions off: the citizen-facing pages are ours (src/interactions).
  */
+import { createHmac } from 'node:crypto';
 import type { Context } from 'koa';
 import { errors, interactionPolicy, Provider, type Adapter, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
 
@@ -58,7 +59,14 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
     // acr and amr ride on `openid` so every ID token states how the citizen authenticated (OIDC Core §2).
     claims: { ...claimsByScope, openid: [...claimsByScope.openid, 'acr', 'amr'], auth_time: null, sid: null } as unknown as Configuration['claims'],
     acrValues: [acrValues.level1, acrValues.level2],
-    subjectTypes: ['public'],
+    // Pairwise by default (OIDC Core §8.1): HMAC(PAIRWISE_SUBJECT_SECRET, sector ‖ account), the sector being
+    // the relying party's registered sector identifier (src/oidc/clients.ts). The registry validated it when
+    // the operator registered the relying party; oidc-provider does not fetch a sector_identifier_uri.
+    subjectTypes: ['public', 'pairwise'],
+    sectorIdentifierUriValidate: () => false,
+    async pairwiseIdentifier(_ctx, accountId, client) {
+      return createHmac('sha256', config.oidc.pairwiseSecret).update(`${client.sectorIdentifier}\u0000${accountId}`).digest('base64url');
+    },
     clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'none'],
     enabledJWA: {
       idTokenSigningAlgValues: SIGNING_ALGORITHMS,

@@ -33,10 +33,7 @@ export interface RelyingParty {
   logoUri?: string;
   /** OIDC Back-Channel Logout 1.0 §2.2: where DinhDanh tells the relying party a session ended. */
   backchannelLogoutUri?: string;
-  /**
-   * Absent on records made before the registry validated them: read as `pairwise`. Recorded for the provider's
-   * pairwise `sub`; oidc-provider is configured with `subjectTypes: ['public']` until that arrives.
-   */
+  /** Absent on records made before the registry validated them: read as `pairwise` (src/oidc/clients.ts). */
   subjectType?: SubjectType;
   /** Host name the pairwise `sub` is computed for (OIDC Core §8.1); set for every `pairwise` registration. */
   sectorIdentifier?: string;

@@ -290,6 +290,7 @@ describe('configuration loading (loadConfig)', () => {
       FACE_MATCHER_URL: 'https://face.example.vn/compare',
       FACE_MATCHER_TOKEN: 'face-token-0123456789',
       CHIP_DEVELOPMENT_ISSUER: 'false',
+      PAIRWISE_SUBJECT_SECRET: 'own-pairwise-secret-0123456789abcdefghijklmnop',
     });
 
     const refusal = {
@@ -306,6 +307,7 @@ describe('configuration loading (loadConfig)', () => {
       faceMatcher: 'FACE_MATCHER (faceMatcher.provider) is "development"',
       faceMatcherToken: 'FACE_MATCHER_TOKEN (faceMatcher.token) is empty',
       chipIssuer: 'CHIP_DEVELOPMENT_ISSUER (chip.developmentIssuer) is on',
+      pairwiseSecret: 'PAIRWISE_SUBJECT_SECRET (oidc.pairwiseSecret) is the published development value',
     } as const;
 
     /** The problems loadConfig reports for `environment` ([] when it loads). */
@@ -402,6 +404,12 @@ describe('configuration loading (loadConfig)', () => {
         message: refusal.chipIssuer,
         flip: { CHIP_DEVELOPMENT_ISSUER: 'true' },
         fix: { CHIP_DEVELOPMENT_ISSUER: 'false' },
+      },
+      {
+        name: 'the development pairwise-subject secret',
+        message: refusal.pairwiseSecret,
+        flip: { PAIRWISE_SUBJECT_SECRET: 'development-only-pairwise-subject-secret-not-for-production' },
+        fix: { PAIRWISE_SUBJECT_SECRET: 'own-pairwise-secret-0123456789abcdefghijklmnop' },
       },
       {
         name: 'an SMS gateway without a token',

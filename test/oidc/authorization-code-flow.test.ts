@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 
 import { backends, startTestAppOn, type TestApp } from '../helpers/app.ts';
 import { basicAuth, exchangeCode, signIn } from '../helpers/login-flow.ts';
@@ -44,7 +44,9 @@ for (const backend of backends) describe(`authorization code flow with PKCE over
     const { payload, protectedHeader } = await verifyIdToken(token.body.id_token, nonce);
     assert.equal(protectedHeader.alg, 'ES256');
     const account = await app.dinhdanh.stores.accounts.findByPersonalId(LEVEL_1_CITIZEN.personalId);
-    assert.equal(payload.sub, account!.id, 'sub is the opaque account id');
+    // Pairwise by default (OIDC Core §8): neither the account id nor the personal ID number.
+    assert.match(String(payload.sub), /^[\w-]{43}$/);
+    assert.notEqual(payload.sub, account!.id, 'sub is pairwise, not the internal account id');
     assert.notEqual(payload.sub, LEVEL_1_CITIZEN.personalId, 'the personal ID number is never the subject');
     assert.equal(payload.acr, 'urn:dinhdanh:loa:1');
     assert.deepEqual(payload.amr, ['pwd']);
@@ -56,7 +58,7 @@ for (const backend of backends) describe(`authorization code flow with PKCE over
     const { registry_checked_at: checkedAt, ...claims } = userinfo.body;
     assert.ok(typeof checkedAt === 'number' && checkedAt >= before - 1 && checkedAt <= Date.now() / 1000 + 1, `registry_checked_at ${checkedAt}`);
     assert.deepEqual(claims, {
-      sub: account!.id,
+      sub: payload.sub,
       name: 'Trần Thị Bình',
       family_name: 'Trần',
       middle_name: 'Thị',
@@ -103,7 +105,7 @@ for (const backend of backends) describe(`authorization code flow with PKCE over
     assert.equal(active.status, 200);
     assert.equal(active.body.active, true);
     assert.equal(active.body.client_id, portal().clientId);
-    assert.equal(active.body.sub, (await app.dinhdanh.stores.accounts.findByPersonalId(LEVEL_1_CITIZEN.personalId))!.id);
+    assert.equal(active.body.sub, decodeJwt(token.body.id_token).sub, 'the same pairwise sub as in the ID token');
 
     const revoked = await agent.post('/token/revocation').set('authorization', auth).type('form').send({ token: token.body.access_token });
     assert.equal(revoked.status, 200);

@@ -20,6 +20,8 @@ describe('data minimisation: scopes, the personal identification number, the cla
     const portal = (await app.dinhdanh.stores.relyingParties.findByClientId('demo-portal'))!;
     const tax: RelyingParty = { ...portal, clientId: TAX.clientId, clientSecret: TAX.secret, name: { vi: 'Cổng thuế (mẫu)', en: 'Tax portal (demo)' }, allowedScopes: ['openid', 'profile', 'personal_id'] };
     await app.dinhdanh.stores.relyingParties.create(tax);
+    await app.dinhdanh.stores.relyingParties.create({ ...tax, clientId: 'health-portal', sectorIdentifier: 'health.example.vn', allowedScopes: ['openid'] });
+    await app.dinhdanh.stores.relyingParties.create({ ...tax, clientId: 'public-sub-portal', subjectType: 'public', allowedScopes: ['openid'] });
   });
   after(async () => app?.close());
 
@@ -95,5 +97,20 @@ describe('data minimisation: scopes, the personal identification number, the cla
     // A relying party registered for personal_id, with the scope shown, may ask it in the ID token.
     const tax = await signInAs(TAX.clientId, TAX.secret, 'openid personal_id', { claims: JSON.stringify({ id_token: { personal_id: { essential: true } } }) });
     assert.equal(tax.idToken.personal_id, BINH.personalId);
+  });
+
+  it('gives each sector its own stable sub (pairwise by default), and the account id only to an explicitly public client', async () => {
+    const account = (await app.dinhdanh.stores.accounts.findByPersonalId(BINH.personalId))!;
+    const portalSecret = app.dinhdanh.demo!.portal.clientSecret;
+    const first = (await signInAs('demo-portal', portalSecret, 'openid')).idToken.sub;
+    const again = (await signInAs('demo-portal', portalSecret, 'openid')).idToken.sub;
+    const sameSector = (await signInAs(TAX.clientId, TAX.secret, 'openid')).idToken.sub;
+    const otherSector = (await signInAs('health-portal', TAX.secret, 'openid')).idToken.sub;
+    const publicSub = (await signInAs('public-sub-portal', TAX.secret, 'openid')).idToken.sub;
+    assert.equal(again, first, 'stable within a relying party');
+    assert.equal(sameSector, first, 'the same sector (redirect host) gets the same sub');
+    assert.notEqual(otherSector, first, 'another sector gets another sub');
+    assert.ok(![first, otherSector].includes(account.id), 'a pairwise sub is not the account id');
+    assert.equal(publicSub, account.id, 'public only by explicit registration');
   });
 });

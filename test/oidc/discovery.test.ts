@@ -26,7 +26,7 @@ describe('discovery and JWKS', () => {
     assert.deepEqual(body.token_endpoint_auth_methods_supported, ['private_key_jwt', 'client_secret_basic', 'none']);
     assert.deepEqual([...body.id_token_signing_alg_values_supported].sort(), ['ES256', 'PS256', 'RS256']);
     assert.deepEqual(body.acr_values_supported, ['urn:dinhdanh:loa:1', 'urn:dinhdanh:loa:2']);
-    assert.deepEqual(body.subject_types_supported, ['public']);
+    assert.deepEqual(body.subject_types_supported, ['public', 'pairwise']);
     assert.deepEqual(body.scopes_supported, ['openid', 'offline_access', 'profile', 'address', 'phone', 'personal_id']);
     assert.equal(body.claims_parameter_supported, true, 'how a relying party asks for an essential acr');
     for (const claim of ['sub', 'acr', 'amr', 'auth_time', 'name', 'birthdate']) assert.ok(body.claims_supported.includes(claim), claim);
