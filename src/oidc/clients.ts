@@ -9,6 +9,10 @@ export function relyingPartyToClientMetadata(relyingParty: RelyingParty): Client
   const allowsRefresh = relyingParty.allowedScopes.includes('offline_access');
   return {
     client_id: relyingParty.clientId,
+    dinhdanh_profile: relyingParty.profile,
+    // Banks, FAPI 2.0 Security Profile §5.3.1.2 / §5.3.2.2: pushed authorization requests only, and access
+    // tokens bound to the bank's DPoP key (RFC 9449 §5.2); mTLS is not offered.
+    ...(relyingParty.profile === 'bank' ? { require_pushed_authorization_requests: true, dpop_bound_access_tokens: true } : {}),
     // OIDC Core §8: pairwise unless the registration explicitly chose public. The sector is the registered
     // sector identifier (validated by the registry, src/relying-parties/metadata.ts), given to oidc-provider as
     // a sector_identifier_uri it does not fetch (provider.ts `sectorIdentifierUriValidate`); without one, the

@@ -23,6 +23,14 @@ import type { Views } from '../http/views.ts';
 import { IDENTITY_UPGRADE_SCOPE } from '../first-party/clients.ts';
 import { claimsByScope, SIGN_IN_CLAIMS } from './find-account.ts';
 
+/** FAPI 2.0 Security Profile §5.4.1: the algorithms banks may use. */
+const FAPI_ALGORITHMS = ['PS256', 'ES256'];
+
+function isBank(client: unknown): boolean {
+  // Extra client metadata keeps its registered (snake_case) name on oidc-provider's Client.
+  return (client as { dinhdanh_profile?: string } | undefined)?.dinhdanh_profile === 'bank';
+}
+
 /** Only asymmetric algorithms: no client secret ever doubles as a signing key. */
 const SIGNING_ALGORITHMS = ['ES256', 'PS256', 'RS256'];
 
@@ -85,7 +93,8 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
     },
     rotateRefreshToken: true,
     ttl: {
-      AuthorizationCode: ttl.authorizationCode,
+      // FAPI 2.0 Security Profile §5.3.2.1: authorization codes of banks live at most 60 seconds.
+      AuthorizationCode: (_ctx, _code, client) => (isBank(client) ? Math.min(60, ttl.authorizationCode) : ttl.authorizationCode),
       AccessToken: ttl.accessToken,
       IdToken: ttl.idToken,
       RefreshToken: ttl.refreshToken,
@@ -99,10 +108,24 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
+    // The relying party's profile (src/relying-parties/relying-party.ts), so per-client rules can see it.
+    extraClientMetadata: { properties: ['dinhdanh_profile'] },
+    async assertJwtClientAuthClaimsAndHeader(ctx, claims, header, client) {
+      // FAPI 2.0 §5.3.2.1: the client assertion's audience is the issuer; §5.4.1: PS256 or ES256 only.
+      // (The client itself, not ctx.oidc.isFapi: the profile may have been read before the client was known.)
+      if ((ctx.oidc.isFapi('2.0') || isBank(client)) && claims.aud !== ctx.oidc.issuer) throw new errors.InvalidClientAuth('audience (aud) must equal the issuer identifier url');
+      if (isBank(client) && !FAPI_ALGORITHMS.includes(String(header.alg))) throw new errors.InvalidClientAuth(`client assertions of banks are signed with ${FAPI_ALGORITHMS.join(' or ')}`);
+    },
     interactions: { policy: loginPolicy({ acrValues, minimumLevelOf, clock, sessionActivity, identityLevelOf, maxAgeSeconds: config.oidc.level2MaxAgeSeconds, idleSeconds: config.oidc.level2IdleSeconds }), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: config.oidc.devInteractions },
+      // Required per client for banks (src/oidc/clients.ts), recommended for all.
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      // Banks: the FAPI 2.0 Security Profile (PKCE, aud = issuer, redirect_uri always sent; with the per-client
+      // PAR, DPoP, private_key_jwt and algorithm rules around it). Signed request objects (JAR, RFC 9101)
+      // carry the authorization request for the FAPI 2.0 Message Signing profile.
+      fapi: { enabled: true, profile: (_ctx, client) => (isBank(client) ? '2.0' : undefined) },
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
       introspection: {
         enabled: true,
         // A client may introspect only tokens issued to it (RFC 7662 §4: limit who learns about tokens).
