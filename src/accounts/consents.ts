@@ -11,6 +11,10 @@ export interface Consent {
   scope: string;
   /** oidc-provider grant id, for revocation (RFC 7009 / revokeByGrantId). */
   grantId: string;
+  /** Why the data may be shared: the citizen's decision on the consent page, or a statute (legalBasis). */
+  basis: 'consent' | 'legal_basis';
+  /** The statute, with basis `legal_basis`. */
+  legalBasis?: string;
   grantedAt: Date;
 }
 

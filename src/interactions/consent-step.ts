@@ -2,7 +2,8 @@
  * The consent prompt: the citizen sees exactly which data the relying party will receive and decides.
  * The decision is stored as an oidc-provider Grant (what is granted is what is released).
  * DinhDanh's own clients (src/first-party/clients.ts) are not asked about: they are the citizen's own
- * account, and receive no personal data.
+ * account, and receive no personal data. Nor are portals registered with a legal basis (a statute entitles
+ * them to the data): their grant is recorded with that basis, for the citizen to see.
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
@@ -44,7 +45,7 @@ function requestedScopes(details: InteractionDetails): string[] {
 
 export function createConsentStep({ provider, views, csrf, relyingParties, accounts, consents, audit }: ConsentStepDependencies) {
   /** Grants what the prompt found missing, records the consent and returns to the authorization endpoint. */
-  async function grantAndFinish(ctx: Context, details: InteractionDetails) {
+  async function grantAndFinish(ctx: Context, details: InteractionDetails, legalBasis?: string) {
     const accountId = details.session!.accountId;
     const clientId = String(details.params.client_id);
     const grant = details.grantId
@@ -66,15 +67,18 @@ export function createConsentStep({ provider, views, csrf, relyingParties, accou
     if (claims.length) grant.addOIDCClaims(claims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
-    await consents.record({ accountId, clientId, scope: grant.getOIDCScope(), grantId });
+    await consents.record({ accountId, clientId, scope: grant.getOIDCScope(), grantId, ...(legalBasis ? { basis: 'legal_basis', legalBasis } : { basis: 'consent' }) });
 
-    await audit.record({ type: 'consent.granted', accountId, clientId, ip: ctx.ip, details: { scope: (missing.missingOIDCScope ?? []).join(' ') } });
+    await audit.record({ type: 'consent.granted', accountId, clientId, ip: ctx.ip, details: { scope: (missing.missingOIDCScope ?? []).join(' '), basis: legalBasis ? 'legal_basis' : 'consent' } });
     await finishInteraction(provider, ctx, { consent: details.grantId ? {} : { grantId } }, true);
   }
 
   return {
     async renderConsent(ctx: Context, details: InteractionDetails) {
-      if (FIRST_PARTY_CLIENT_IDS.has(String(details.params.client_id))) return grantAndFinish(ctx, details);
+      if (FIRST_PARTY_CLIENT_IDS.has(String(details.params.client_id))) return grantAndFinish(ctx, details, 'DinhDanh (the citizen\'s own account)');
+      // A portal the law entitles to the data (registered legalBasis): no question, the basis is recorded.
+      const relyingParty = await relyingParties.findByClientId(String(details.params.client_id));
+      if (relyingParty?.profile === 'portal' && relyingParty.legalBasis) return grantAndFinish(ctx, details, relyingParty.legalBasis);
       const { messages } = localeOf(ctx);
       const client = await clientDisplayName(relyingParties, ctx, details.params.client_id);
       const account = details.session?.accountId ? await accounts.findById(details.session.accountId) : undefined;

@@ -186,6 +186,7 @@ export function relyingPartyMetadataSchema(rules: MetadataRules) {
         backchannelLogoutUri: uri.optional(),
         subjectType: z.enum(['pairwise', 'public'], required('"pairwise" or "public"')).default('pairwise'),
         sectorIdentifier: z.string(required('a host name')).regex(HOST_NAME, 'must be a host name such as "dichvucong.gov.vn" (lowercase, no scheme, no port)').optional(),
+        legalBasis: z.string(required('the statute, as text')).trim().min(5, 'must name the statute (at least 5 characters)').max(200).optional(),
       },
       required('a JSON object'),
     )
@@ -220,6 +221,10 @@ export function relyingPartyMetadataSchema(rules: MetadataRules) {
         for (const field of ['jwks', 'jwksUri'] as const) {
           if (metadata[field]) problem([field], `is used only with "private_key_jwt", not "${method}"`);
         }
+      }
+
+      if (metadata.legalBasis && profile !== 'portal') {
+        problem(['legalBasis'], 'applies only to public-service portals: a bank always asks the citizen (the law gives banks no basis to skip consent)');
       }
 
       if (metadata.subjectType === 'public') {

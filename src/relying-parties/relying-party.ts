@@ -37,6 +37,12 @@ export interface RelyingParty {
   subjectType?: SubjectType;
   /** Host name the pairwise `sub` is computed for (OIDC Core §8.1); set for every `pairwise` registration. */
   sectorIdentifier?: string;
+  /**
+   * Portals only: the statute that entitles this portal to the data it may request without asking the citizen
+   * (e.g. "Nghị định 59/2022/NĐ-CP, Điều 15"). The consent page is skipped and the consent record carries this
+   * basis, so the citizen still sees what was shared with whom and why.
+   */
+  legalBasis?: string;
   /** Scopes this relying party may request; anything else is refused with invalid_scope. */
   allowedScopes: string[];
   /** Level applied even when the relying party asks for none. */

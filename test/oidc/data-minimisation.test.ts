@@ -22,6 +22,7 @@ describe('data minimisation: scopes, the personal identification number, the cla
     await app.dinhdanh.stores.relyingParties.create(tax);
     await app.dinhdanh.stores.relyingParties.create({ ...tax, clientId: 'health-portal', sectorIdentifier: 'health.example.vn', allowedScopes: ['openid'] });
     await app.dinhdanh.stores.relyingParties.create({ ...tax, clientId: 'public-sub-portal', subjectType: 'public', allowedScopes: ['openid'] });
+    await app.dinhdanh.stores.relyingParties.create({ ...tax, clientId: 'insurance-portal', legalBasis: 'Luật Bảo hiểm xã hội 2024, Điều 22', allowedScopes: ['openid', 'profile'] });
   });
   after(async () => app?.close());
 
@@ -112,5 +113,18 @@ describe('data minimisation: scopes, the personal identification number, the cla
     assert.notEqual(otherSector, first, 'another sector gets another sub');
     assert.ok(![first, otherSector].includes(account.id), 'a pairwise sub is not the account id');
     assert.equal(publicSub, account.id, 'public only by explicit registration');
+  });
+
+  it('skips the consent page for a portal registered with a legal basis, and records that basis for the citizen', async () => {
+    const agent = app.agent();
+    const started = await startAuthorization(app, agent, { clientId: 'insurance-portal', scope: 'openid profile' });
+    const login = await submitLogin(agent, started.interactionPath, BINH.personalId, BINH.password);
+    const callback = await followToClient(app, agent, login.headers.location!);
+    assert.ok(callback.searchParams.get('code'), 'no consent page on the way');
+    const account = (await app.dinhdanh.stores.accounts.findByPersonalId(BINH.personalId))!;
+    const consent = (await app.dinhdanh.stores.consents.listForAccount(account.id)).find((entry) => entry.clientId === 'insurance-portal');
+    assert.deepEqual([consent?.basis, consent?.legalBasis, consent?.scope], ['legal_basis', 'Luật Bảo hiểm xã hội 2024, Điều 22', 'openid profile']);
+    const ordinary = (await app.dinhdanh.stores.consents.listForAccount(account.id)).find((entry) => entry.clientId === TAX.clientId);
+    assert.equal(ordinary?.basis, 'consent');
   });
 });

@@ -136,6 +136,12 @@ describe('relying-party metadata', () => {
       refused(portal({ minimumLevel: 3 }), /^minimumLevel: must be 1 or 2$/);
       refused(portal({ minimumLevel: '2' }), /^minimumLevel: must be 1 or 2$/);
     });
+
+    it('accepts a legal basis for skipping consent on a portal only, naming a statute', () => {
+      assert.equal(accepted(portal({ legalBasis: ' Luật Bảo hiểm xã hội 2024, Điều 22 ' })).legalBasis, 'Luật Bảo hiểm xã hội 2024, Điều 22');
+      refused(portal({ profile: 'bank', legalBasis: 'Luật Các tổ chức tín dụng' }), /^legalBasis: applies only to public-service portals/);
+      refused(portal({ legalBasis: 'law' }), /^legalBasis: must name the statute/);
+    });
   });
 
   describe('redirect URIs: exact, and where they may point', () => {

@@ -25,13 +25,13 @@ for (const implementation of durableImplementations<ConsentStore>(() => new Memo
 
     it('keeps one consent per account and relying party, replaced by the newest decision, until withdrawn', async () => {
       const accountId = randomUUID();
-      await store.record({ accountId, clientId: 'portal-a', scope: 'openid', grantId: 'g1' });
-      const replaced = await store.record({ accountId, clientId: 'portal-a', scope: 'openid profile', grantId: 'g2' });
-      await store.record({ accountId, clientId: 'portal-b', scope: 'openid', grantId: 'g3' });
+      await store.record({ accountId, clientId: 'portal-a', scope: 'openid', grantId: 'g1', basis: 'consent' });
+      const replaced = await store.record({ accountId, clientId: 'portal-a', scope: 'openid profile', grantId: 'g2', basis: 'consent' });
+      await store.record({ accountId, clientId: 'portal-b', scope: 'openid', grantId: 'g3', basis: 'legal_basis', legalBasis: 'Nghị định 59/2022/NĐ-CP' });
       const listed = await store.listForAccount(accountId);
-      assert.deepEqual(listed.map((consent) => [consent.clientId, consent.scope, consent.grantId]), [
-        ['portal-a', 'openid profile', 'g2'],
-        ['portal-b', 'openid', 'g3'],
+      assert.deepEqual(listed.map((consent) => [consent.clientId, consent.scope, consent.grantId, consent.basis, consent.legalBasis]), [
+        ['portal-a', 'openid profile', 'g2', 'consent', undefined],
+        ['portal-b', 'openid', 'g3', 'legal_basis', 'Nghị định 59/2022/NĐ-CP'],
       ]);
       assert.deepEqual(await store.withdraw(accountId, 'portal-a'), replaced);
       assert.equal(await store.withdraw(accountId, 'portal-a'), undefined);
