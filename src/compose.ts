@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mount from 'koa-mount';
 import serveStatic from 'koa-static';
+import type { Provider } from 'oidc-provider';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 
@@ -17,6 +18,7 @@ import { createLoginThrottle, createRateLimit, phoneFlowStartRules } from './aut
 import { createTotp } from './authentication/totp.ts';
 import { createSessionActivity } from './assurance/session-activity.ts';
 import { createPasskeys } from './authentication/passkeys.ts';
+import { cibaNotice, createBackChannelSignIn } from './ciba/back-channel-sign-in.ts';
 import { createOneTimeCodes, defaultOneTimeCodeRules } from './authentication/one-time-codes.ts';
 import { defaultConfigDir } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -174,7 +176,24 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
 
   const views = createViews(viewsDir);
   const acrValues = config.oidc.acr;
+  const passkeys = createPasskeys({ credentials: stores.credentials, protocolState: stores.protocolState, issuer: config.issuer, rpName: 'DinhDanh', now: clock });
+  // CIBA's hooks run inside the provider, and its approvals call back into it: a late-bound reference.
+  let providerRef: Provider | undefined;
+  const backChannelSignIn = createBackChannelSignIn({
+    provider: () => providerRef!,
+    accounts: stores.accounts,
+    accountById: (accountId) => stores.accounts.findById(accountId),
+    relyingParties: stores.relyingParties,
+    inbox: stores.approvalInbox,
+    consents: stores.consents,
+    passkeys,
+    audit: stores.audit,
+    acrValues,
+    clock,
+    notify: (account, clientName) => phoneChallenges.sendLater(account.phoneNumber, cibaNotice(clientName)),
+  });
   const provider = createProvider({
+    ciba: backChannelSignIn,
     config,
     jwks: keys.jwks as { keys: Record<string, unknown>[] },
     adapter: createAdapterFactory(stores.protocolState, stores.relyingParties),
@@ -186,6 +205,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     identityLevelOf: async (accountId) => (await stores.accounts.findById(accountId))?.identityLevel,
     minimumLevelOf: async (clientId) => (await stores.relyingParties.findByClientId(clientId))?.minimumLevel ?? 1,
   });
+  providerRef = provider;
   provider.on('server_error', (ctx, error) => {
     // A backend outage is logged once by the error middleware; mark it so the JSON answer becomes a 503.
     if (classify(error).status === 503) ctx.state.backendOutage = true;
@@ -195,7 +215,6 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   // HTTP: the provider is the Koa app; our middleware runs before its routes (Provider#use).
   const csrf = createCsrfTokens(config.cookies.keys[0]!);
   const totp = createTotp({ credentials: stores.credentials, issuerName: 'DinhDanh', now: clock });
-  const passkeys = createPasskeys({ credentials: stores.credentials, protocolState: stores.protocolState, issuer: config.issuer, rpName: 'DinhDanh', now: clock });
   const assuranceStep = createAssuranceStep({
     provider,
     views,
@@ -273,6 +292,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     audit: stores.audit,
     acrValues,
     maxFormBytes: config.http.maxFormBytes,
+    approvals: backChannelSignIn,
     simulateUpgrade: chipTrust.developmentSigner && createDevelopmentUpgradeSimulator({ signer: chipTrust.developmentSigner, registry, upgrade: identityUpgrade }),
   });
   provider.use(accountArea.routes());

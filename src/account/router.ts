@@ -35,6 +35,7 @@ import { maskPersonalId } from '../registry/personal-id.ts';
 import { ACCOUNT_AREA_CLIENT_ID } from '../first-party/clients.ts';
 import { createFirstPartySignIn, type AreaSession } from '../first-party/sign-in.ts';
 import type { DevelopmentUpgradeSimulator } from '../identity-upgrade/development-simulator.ts';
+import type { BackChannelSignIn } from '../ciba/back-channel-sign-in.ts';
 
 export const ACCOUNT_AREA_SESSION_SECONDS = 900;
 
@@ -75,6 +76,8 @@ interface AccountAreaDependencies {
   maxFormBytes: number;
   /** Outside production only: "try the level-2 upgrade" with a synthetic card (development-simulator.ts). */
   simulateUpgrade?: DevelopmentUpgradeSimulator;
+  /** Bank-initiated sign-ins waiting for the citizen (CIBA, src/ciba). */
+  approvals: BackChannelSignIn;
 }
 
 export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
@@ -123,6 +126,7 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     const all = await credentials.listForAccount(account.id);
     const passkeyList = all.filter((credential): credential is PasskeyCredential => credential.type === 'passkey');
     const hasApp = all.some((credential) => credential.type === 'totp' && (credential as TotpCredential).confirmed);
+    const waiting = (await dependencies.approvals.pendingFor(account)).length;
     views.render(ctx, 'account', {
       title: messages.account.title,
       signedInAs: format(messages.account.signedInAs, { personalId: maskPersonalId(account.personalId), level: String(account.identityLevel) }),
@@ -136,6 +140,7 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
       })),
       hasApp,
       developmentUpgrade: Boolean(dependencies.simulateUpgrade) && account.identityLevel === 1,
+      approvalsLink: waiting ? `${messages.approvals.link} (${waiting})` : undefined,
       returnPath: '/account',
       ...notice,
       // views/passkey-button.mustache, in registration mode.
@@ -195,6 +200,90 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     }
     const account = (await accounts.findById(current.account.id))!;
     return renderOverview(ctx, { session: current.session, account }, { notice: format(messages.account.developmentUpgradeDone, { service: outcome.faceService }) });
+  });
+
+  // Bank-initiated sign-ins (CIBA): list, confirm with a passkey, decline.
+
+  const approvalForm = z.object({ csrf: csrfField, response: z.string().max(16_384).default('') });
+
+  async function renderApprovals(ctx: Context, { session, account }: { session: AreaSession; account: Account }, notice: { notice?: string; error?: string } = {}) {
+    const { locale, messages } = localeOf(ctx);
+    const hasPasskey = (await credentials.listForAccount(account.id, 'passkey')).length > 0;
+    const scopeText = messages.consent.scopes as Record<string, string>;
+    const requests = (await dependencies.approvals.pendingFor(account)).map((request) => {
+      const client = request.clientName[locale];
+      return {
+        id: request.id,
+        title: format(messages.approvals.fromClient, { client }),
+        bindingLabel: format(messages.approvals.binding, { client }),
+        bindingMessage: request.bindingMessage,
+        shares: format(messages.approvals.shares, { items: request.scopes.map((scope) => format(scopeText[scope] ?? scope, { client })).join('; ') }),
+        level: format(messages.approvals.level, { level: String(request.requiredLevel) }),
+        expires: format(messages.approvals.expires, { time: new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { timeStyle: 'short' }).format(request.expiresAt) }),
+        canApprove: hasPasskey,
+        // views/passkey-button.mustache, one ceremony per request.
+        passkeyMode: 'authenticate',
+        passkeyOptionsUrl: `/account/approvals/${request.id}/options`,
+        passkeyAction: `/account/approvals/${request.id}`,
+        passkeyLabel: messages.approvals.approve,
+        passkeyFailedText: messages.approvals.failed,
+      };
+    });
+    views.render(ctx, 'account-approvals', { title: messages.approvals.title, csrf: csrf.tokenFor(csrfId(session)), requests, scripts: ['/static/passkey.js'], returnPath: '/account/approvals', ...notice });
+  }
+
+  router.get('/approvals', async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (current) await renderApprovals(ctx, current);
+  });
+
+  router.post('/approvals/:id/options', forms, async (ctx: Context) => {
+    const current = await currentSession(ctx);
+    if (!current) {
+      ctx.status = 401;
+      ctx.body = { error: 'login_required' };
+      return;
+    }
+    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    const options = await dependencies.approvals.approvalOptions(current.account, String(ctx.params.id));
+    if (!options) {
+      ctx.status = 404;
+      ctx.body = { error: 'not_found' };
+      return;
+    }
+    ctx.body = options;
+  });
+
+  router.post('/approvals/:id', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    const form = parseForm(ctx, approvalForm);
+    csrf.verify(csrfId(current.session), form.csrf);
+    const { messages, locale } = localeOf(ctx);
+    const pending = (await dependencies.approvals.pendingFor(current.account)).find((request) => request.id === ctx.params.id);
+    let response;
+    try {
+      response = JSON.parse(form.response) as Parameters<BackChannelSignIn['approve']>[2];
+    } catch {
+      response = undefined;
+    }
+    const outcome = pending && response ? await dependencies.approvals.approve(current.account, pending.id, response, ctx.ip) : ({ ok: false, reason: pending ? 'passkey_failed' : 'not_found' } as const);
+    if (outcome.ok) return renderApprovals(ctx, current, { notice: format(messages.approvals.approved, { client: pending!.clientName[locale] }) });
+    ctx.status = outcome.reason === 'not_found' ? 404 : 400;
+    return renderApprovals(ctx, current, { error: { not_found: messages.approvals.gone, passkey_failed: messages.approvals.failed, level_too_low: messages.approvals.levelTooLow }[outcome.reason] });
+  });
+
+  router.post('/approvals/:id/decline', forms, async (ctx: Context) => {
+    const current = await requireSession(ctx);
+    if (!current) return;
+    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    const { messages, locale } = localeOf(ctx);
+    const pending = (await dependencies.approvals.pendingFor(current.account)).find((request) => request.id === ctx.params.id);
+    if (!pending || !(await dependencies.approvals.decline(current.account, pending.id, ctx.ip))) {
+      ctx.status = 404;
+      return renderApprovals(ctx, current, { error: messages.approvals.gone });
+    }
+    return renderApprovals(ctx, current, { notice: format(messages.approvals.declined, { client: pending.clientName[locale] }) });
   });
 
   // Passkeys.

@@ -37,7 +37,10 @@ export type AuditEventType =
   | 'desk.citizen_viewed'
   | 'desk.self_action_refused'
   | 'staff.granted'
-  | 'staff.revoked';
+  | 'staff.revoked'
+  | 'ciba.requested'
+  | 'ciba.approved'
+  | 'ciba.declined';
 
 export interface AuditEvent {
   id: string;

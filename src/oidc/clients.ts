@@ -5,6 +5,8 @@ import type { ClientMetadata } from 'oidc-provider';
 
 import type { RelyingParty } from '../relying-parties/relying-party.ts';
 
+export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba';
+
 export function relyingPartyToClientMetadata(relyingParty: RelyingParty): ClientMetadata {
   const allowsRefresh = relyingParty.allowedScopes.includes('offline_access');
   return {
@@ -30,7 +32,9 @@ export function relyingPartyToClientMetadata(relyingParty: RelyingParty): Client
     redirect_uris: relyingParty.redirectUris,
     post_logout_redirect_uris: relyingParty.postLogoutRedirectUris,
     response_types: ['code'],
-    grant_types: allowsRefresh ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
+    grant_types: ['authorization_code', ...(allowsRefresh ? ['refresh_token'] : []), ...(relyingParty.ciba ? [CIBA_GRANT_TYPE] : [])],
+    // CIBA Core §4: poll mode only; no user codes.
+    ...(relyingParty.ciba ? { backchannel_token_delivery_mode: 'poll', backchannel_user_code_parameter: false } : {}),
     token_endpoint_auth_method: relyingParty.tokenEndpointAuthMethod,
     // Scopes outside this list are refused with invalid_scope (data minimisation starts here).
     scope: relyingParty.allowedScopes.join(' '),

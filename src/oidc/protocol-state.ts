@@ -29,6 +29,13 @@ export interface ProtocolStateStore {
   close(): Promise<void>;
 }
 
+/**
+ * Records kept a little past their expiry, so the answer is "expired", not "unknown": a bank polling a CIBA
+ * request that ran out must be told expired_token (CIBA Core §11) to stop polling, and oidc-provider says so
+ * only for a request it still finds (its `exp` decides, not the store's TTL).
+ */
+const GRACE_SECONDS: Readonly<Record<string, number>> = { BackchannelAuthenticationRequest: 120 };
+
 class ModelAdapter implements Adapter {
   constructor(
     private readonly store: ProtocolStateStore,
@@ -36,7 +43,7 @@ class ModelAdapter implements Adapter {
   ) {}
 
   upsert(id: string, payload: AdapterPayload, expiresIn: number) {
-    return this.store.upsert(this.model, id, payload, expiresIn);
+    return this.store.upsert(this.model, id, payload, expiresIn + (GRACE_SECONDS[this.model] ?? 0));
   }
   find(id: string) {
     return this.store.find(this.model, id);

@@ -15,6 +15,7 @@ import type { IdentityLevel } from '../accounts/account.ts';
 import type { AcrValues } from '../assurance/levels.ts';
 import { levelOfAcr, requiredLevel } from '../assurance/required-level.ts';
 import type { SessionActivity } from '../assurance/session-activity.ts';
+import type { BackChannelSignIn } from '../ciba/back-channel-sign-in.ts';
 import type { Config } from '../config/schema.ts';
 import { format } from '../i18n/messages.ts';
 import { classify, renderErrorPage } from '../http/errors.ts';
@@ -48,9 +49,10 @@ interface ProviderDependencies {
   sessionActivity: SessionActivity;
   /** The account's identity level now (a supervisor may have reversed level 2 since the sign-in). */
   identityLevelOf(accountId: string): Promise<IdentityLevel | undefined>;
+  ciba: Pick<BackChannelSignIn, 'feature' | 'ttl'>;
 }
 
-export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock, sessionActivity, identityLevelOf }: ProviderDependencies): Provider {
+export function createProvider({ config, jwks, adapter, findAccount, views, acrValues, minimumLevelOf, clock, sessionActivity, identityLevelOf, ciba }: ProviderDependencies): Provider {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const relyingPartyScopes = ['openid', 'offline_access', ...Object.keys(claimsByScope).filter((scope) => scope !== 'openid')];
   const ttl = config.oidc.ttl;
@@ -101,6 +103,7 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       Interaction: ttl.interaction,
       Session: ttl.session,
       Grant: ttl.refreshToken,
+      BackchannelAuthenticationRequest: (ctx) => ciba.ttl(ctx),
     },
     cookies: {
       keys: [...config.cookies.keys],
@@ -126,6 +129,8 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       // carry the authorization request for the FAPI 2.0 Message Signing profile.
       fapi: { enabled: true, profile: (_ctx, client) => (isBank(client) ? '2.0' : undefined) },
       requestObjects: { enabled: true, requireSignedRequestObject: false },
+      // Bank-initiated sign-in approved on the citizen's phone (CIBA poll mode; src/ciba).
+      ciba: ciba.feature,
       introspection: {
         enabled: true,
         // A client may introspect only tokens issued to it (RFC 7662 §4: limit who learns about tokens).
@@ -189,12 +194,14 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.http.trustProxy;
-  // oidc-provider lists every configured scope and only fills `discovery` defaults; hide the first-party one.
+  // oidc-provider lists every configured scope and only fills `discovery` defaults: hide the first-party
+  // scope, and say that CIBA user codes are not taken (verifyUserCode refuses them).
   provider.use(async (ctx, next) => {
     await next();
-    const body = ctx.body as { scopes_supported?: string[] } | undefined;
+    const body = ctx.body as { scopes_supported?: string[]; backchannel_user_code_parameter_supported?: boolean } | undefined;
     if (ctx.path === '/.well-known/openid-configuration' && Array.isArray(body?.scopes_supported)) {
       body.scopes_supported = body.scopes_supported.filter((scope) => relyingPartyScopes.includes(scope));
+      if (body.backchannel_user_code_parameter_supported !== undefined) body.backchannel_user_code_parameter_supported = false;
     }
   });
   return provider;

@@ -187,6 +187,7 @@ export function relyingPartyMetadataSchema(rules: MetadataRules) {
         subjectType: z.enum(['pairwise', 'public'], required('"pairwise" or "public"')).default('pairwise'),
         sectorIdentifier: z.string(required('a host name')).regex(HOST_NAME, 'must be a host name such as "dichvucong.gov.vn" (lowercase, no scheme, no port)').optional(),
         legalBasis: z.string(required('the statute, as text')).trim().min(5, 'must name the statute (at least 5 characters)').max(200).optional(),
+        ciba: z.boolean(required('true or false')).optional(),
       },
       required('a JSON object'),
     )
@@ -223,6 +224,10 @@ export function relyingPartyMetadataSchema(rules: MetadataRules) {
         }
       }
 
+      if (metadata.ciba && profile !== 'bank') problem(['ciba'], 'is offered to banks only (approval on the citizen\'s phone, FAPI 2.0)');
+      if (metadata.ciba && metadata.subjectType !== 'public' && !metadata.jwksUri) {
+        problem(['jwksUri'], 'is required for a pairwise bank using CIBA: its host is the sector of the citizen\'s sub (CIBA Core §4)');
+      }
       if (metadata.legalBasis && profile !== 'portal') {
         problem(['legalBasis'], 'applies only to public-service portals: a bank always asks the citizen (the law gives banks no basis to skip consent)');
       }

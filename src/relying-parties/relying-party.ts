@@ -43,6 +43,11 @@ export interface RelyingParty {
    * basis, so the citizen still sees what was shared with whom and why.
    */
   legalBasis?: string;
+  /**
+   * Banks only: may start a sign-in from its own backend that the citizen approves on their phone (CIBA, poll
+   * mode: src/ciba/back-channel-sign-in.ts). A pairwise bank then needs a jwksUri (CIBA Core §4, its sector).
+   */
+  ciba?: boolean;
   /** Scopes this relying party may request; anything else is refused with invalid_scope. */
   allowedScopes: string[];
   /** Level applied even when the relying party asks for none. */

@@ -3,6 +3,7 @@ import type { ConsentStore } from '../accounts/consents.ts';
 import type { CredentialStore } from '../accounts/credentials.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { FailureCounterStore } from '../authentication/login-throttle.ts';
+import type { ApprovalInboxStore } from '../ciba/approval-inbox.ts';
 import type { StaffStore } from '../desk/staff.ts';
 import type { OneTimeCodeStore } from '../authentication/one-time-codes.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
@@ -25,6 +26,8 @@ export interface Stores {
   audit: AuditLog;
   protocolState: ProtocolStateStore;
   oneTimeCodes: OneTimeCodeStore;
+  /** Pending back-channel (CIBA) sign-in requests per account (short-lived: Redis when configured). */
+  approvalInbox: ApprovalInboxStore;
   /** Throttling and lockout counters (short-lived state: Redis when configured). */
   failureCounters: FailureCounterStore;
   /** Readiness of each backend, answered within the backend's configured timeout. */

@@ -14,7 +14,12 @@ describe('discovery and JWKS', () => {
     assert.equal(status, 200);
     assert.equal(body.issuer, app.issuer);
     assert.deepEqual(body.response_types_supported, ['code']);
-    assert.deepEqual(body.grant_types_supported, ['authorization_code', 'refresh_token']);
+    assert.deepEqual(body.grant_types_supported, ['authorization_code', 'refresh_token', 'urn:openid:params:grant-type:ciba']);
+    // CIBA for banks (poll mode), and signed request objects (JAR) for the FAPI 2.0 Message Signing profile.
+    assert.equal(body.backchannel_authentication_endpoint, `${app.issuer}/backchannel`);
+    assert.deepEqual(body.backchannel_token_delivery_modes_supported, ['poll']);
+    assert.equal(body.backchannel_user_code_parameter_supported, false);
+    assert.equal(body.request_parameter_supported, true);
     assert.deepEqual(body.code_challenge_methods_supported, ['S256']);
     assert.equal(body.authorization_response_iss_parameter_supported, true);
     assert.equal(body.pushed_authorization_request_endpoint, `${app.issuer}/request`);
@@ -32,9 +37,9 @@ describe('discovery and JWKS', () => {
     for (const claim of ['sub', 'acr', 'amr', 'auth_time', 'name', 'birthdate']) assert.ok(body.claims_supported.includes(claim), claim);
   });
 
-  it('advertises nothing that is switched off (no registration, device flow, CIBA, client credentials, implicit)', async () => {
+  it('advertises nothing that is switched off (no registration, device flow, client credentials, implicit)', async () => {
     const { body } = await app.agent().get('/.well-known/openid-configuration');
-    for (const absent of ['registration_endpoint', 'device_authorization_endpoint', 'backchannel_authentication_endpoint']) {
+    for (const absent of ['registration_endpoint', 'device_authorization_endpoint']) {
       assert.equal(body[absent], undefined, absent);
     }
     assert.ok(!body.grant_types_supported.includes('implicit'));

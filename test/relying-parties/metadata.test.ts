@@ -137,6 +137,13 @@ describe('relying-party metadata', () => {
       refused(portal({ minimumLevel: '2' }), /^minimumLevel: must be 1 or 2$/);
     });
 
+    it('offers CIBA to banks only, and a pairwise CIBA bank publishes its keys at a jwksUri (its sector)', () => {
+      assert.equal(accepted(portal({ profile: 'bank', ciba: true, subjectType: 'public' })).ciba, true);
+      assert.equal(accepted(portal({ profile: 'bank', ciba: true, jwks: undefined, jwksUri: 'https://bank.example.vn/jwks' })).ciba, true);
+      refused(portal({ ciba: true }), /^ciba: is offered to banks only/);
+      refused(portal({ profile: 'bank', ciba: true }), /^jwksUri: is required for a pairwise bank using CIBA/);
+    });
+
     it('accepts a legal basis for skipping consent on a portal only, naming a statute', () => {
       assert.equal(accepted(portal({ legalBasis: ' Luật Bảo hiểm xã hội 2024, Điều 22 ' })).legalBasis, 'Luật Bảo hiểm xã hội 2024, Điều 22');
       refused(portal({ profile: 'bank', legalBasis: 'Luật Các tổ chức tín dụng' }), /^legalBasis: applies only to public-service portals/);
@@ -342,6 +349,7 @@ describe('relying-party metadata', () => {
         accepted(portal()),
         accepted(portal({ clientId: 'basic-portal', tokenEndpointAuthMethod: 'client_secret_basic', minimumLevel: 1, jwks: undefined, postLogoutRedirectUris: ['https://thue.example.gov.vn/'] })),
         accepted(portal({ clientId: 'uri-keys', jwks: undefined, jwksUri: 'https://thue.example.gov.vn/jwks', logoUri: 'https://thue.example.gov.vn/logo.png', backchannelLogoutUri: 'https://thue.example.gov.vn/bc' })),
+        accepted(portal({ clientId: 'ciba-bank', profile: 'bank', ciba: true, jwks: undefined, jwksUri: 'https://thue.example.gov.vn/jwks' })),
         accepted(nativeApp()),
         accepted(nativeApp({ clientId: 'native-scheme', redirectUris: ['vn.gov.example.thue:/callback', 'http://[::1]/callback', 'https://app.thue.example.gov.vn/cb'] })),
       ];

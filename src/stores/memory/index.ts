@@ -9,6 +9,7 @@ import { MemoryOneTimeCodeStore } from './one-time-codes.ts';
 import { MemoryProtocolStateStore } from './protocol-state.ts';
 import { MemoryRelyingPartyStore } from './relying-parties.ts';
 import { MemoryStaffStore } from './staff.ts';
+import { MemoryApprovalInboxStore } from './approval-inbox.ts';
 
 export function createMemoryStores(): Stores {
   const protocolState = new MemoryProtocolStateStore();
@@ -22,6 +23,7 @@ export function createMemoryStores(): Stores {
     protocolState,
     oneTimeCodes: new MemoryOneTimeCodeStore(),
     failureCounters: new MemoryFailureCounterStore(),
+    approvalInbox: new MemoryApprovalInboxStore(),
     async health() {
       return { memory: { ok: true } };
     },

@@ -18,6 +18,7 @@ import { MongoCredentialStore } from './credentials.ts';
 import { currentSchemaVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { MongoRelyingPartyStore } from './relying-parties.ts';
 import { MongoStaffStore } from './staff.ts';
+import { RedisApprovalInboxStore } from '../redis/approval-inbox.ts';
 
 export class SchemaOutdatedError extends Error {
   override name = 'SchemaOutdatedError';
@@ -83,6 +84,7 @@ export async function createRedisMongoStores(config: Config, logger: Logger): Pr
     protocolState: new RedisProtocolStateStore(redis, config.redis.keyPrefix),
     oneTimeCodes: new RedisOneTimeCodeStore(redis, config.redis.keyPrefix),
     failureCounters: new RedisFailureCounterStore(redis, config.redis.keyPrefix),
+    approvalInbox: new RedisApprovalInboxStore(redis, config.redis.keyPrefix),
     async health() {
       const [redisHealth, mongoHealth] = await Promise.all([
         withTimeout(redis.ping(), config.redis.commandTimeoutMs),
