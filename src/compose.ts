@@ -33,6 +33,7 @@ import { HttpSmsGateway } from './sms/http-gateway.ts';
 import type { SmsSender } from './sms/sms-sender.ts';
 import { registerAccountAreaClient, registerDeskClient, registerPhoneAppClient } from './first-party/clients.ts';
 import { createDeskRouter } from './desk/router.ts';
+import { createRelyingPartyRegistry } from './relying-parties/registry.ts';
 import { DevelopmentFaceMatcherNoBiometrics, HttpFaceMatcher, type FaceMatcher } from './biometrics/face-matcher.ts';
 import { createChipVerification } from './chip/chip-verification.ts';
 import { createCsca, createDocumentSigner, type Authority } from './chip/synthetic-issuer.ts';
@@ -297,7 +298,9 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
   });
   provider.use(accountArea.routes());
   provider.use(createIdentityUpgradeApi({ provider, accounts: stores.accounts, upgrade: identityUpgrade }).routes());
+  const relyingPartyRegistry = createRelyingPartyRegistry({ store: stores.relyingParties, audit: stores.audit, rules: { production: config.env === 'production' } });
   const desk = createDeskRouter({
+    relyingPartyRegistry: { ...relyingPartyRegistry, list: () => stores.relyingParties.list() },
     provider,
     issuer: config.issuer,
     views,

@@ -11,6 +11,7 @@
  *   POST /desk/citizens/:personalId/upgrade    in-person checks recorded → level 2 (officer, not self)
  *   POST /desk/citizens/:personalId/reverse    back to level 1 with a reason (supervisor, not self)
  *   GET|POST /desk/staff                       grant and revoke roles (admin, not self)
+ *   /desk/api/relying-parties[/:clientId[/…]]  the relying-party registry as a JSON API (admin)
  */
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
@@ -33,6 +34,8 @@ import type { IdentityUpgrade } from '../identity-upgrade/identity-upgrade.ts';
 import { chipBody, CHIP_REFUSALS, problem, readingFromBody } from '../identity-upgrade/phone-api.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import { fullName, type PopulationRegistry } from '../registry/population-registry.ts';
+import { RelyingPartyInputError, type Actor, type RelyingPartyRegistry } from '../relying-parties/registry.ts';
+import type { RelyingParty } from '../relying-parties/relying-party.ts';
 import { STAFF_ROLES, type StaffMember, type StaffRole, type StaffStore } from './staff.ts';
 
 export const DESK_SESSION_SECONDS = 3600;
@@ -44,6 +47,7 @@ const reverseForm = z.object({ csrf: field, reason: z.string().max(2000).default
 const staffForm = z.object({ csrf: field, personalId: field, displayName: z.string().max(100).default(''), roles: z.union([z.string(), z.array(z.string())]).default([]) });
 
 interface DeskDependencies {
+  relyingPartyRegistry: RelyingPartyRegistry & { list(): Promise<RelyingParty[]> };
   provider: Provider;
   issuer: string;
   views: Views;
@@ -66,7 +70,7 @@ interface DeskContext {
 
 const PASSKEY_METHODS = ['hwk', 'swk'];
 
-export function createDeskRouter({ provider, issuer, views, csrf, accounts, staff, registry, protocolState, upgrade, audit, acrValues, maxFormBytes }: DeskDependencies) {
+export function createDeskRouter({ relyingPartyRegistry, provider, issuer, views, csrf, accounts, staff, registry, protocolState, upgrade, audit, acrValues, maxFormBytes }: DeskDependencies) {
   const router = new Router({ prefix: '/desk' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: `${maxFormBytes}b`, encoding: 'utf-8' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '3mb', encoding: 'utf-8' });
@@ -276,6 +280,45 @@ export function createDeskRouter({ provider, issuer, views, csrf, accounts, staf
     const members = (await staff.list()).map((member) => ({ ...member, rolesText: rolesText(member, messages), self: member.accountId === desk.account.id }));
     render(ctx, { desk, staffPage: true, members, roleOptions: STAFF_ROLES.map((role) => ({ role, label: messages.desk.roles[role] })), ...notice });
   }
+
+  // The relying-party admin API (JSON, admin role, header x-csrf-token): the registry's operations, audited
+  // with the staff member as the actor. Secrets are returned once, at registration and rotation.
+
+  const publicView = ({ clientSecret, ...relyingParty }: RelyingParty) => ({ ...relyingParty, clientSecret: clientSecret ? 'set' : undefined });
+
+  async function adminApi(ctx: Context, operation: (actor: Actor) => Promise<unknown>) {
+    const desk = requireRole(ctx, 'admin');
+    csrf.verify(csrfId(desk.session), ctx.get('x-csrf-token'));
+    try {
+      ctx.body = await operation({ by: 'admin_api', user: desk.member.accountId });
+    } catch (error) {
+      if (!(error instanceof RelyingPartyInputError)) throw error;
+      problem(ctx, 400, 'invalid_client_metadata', error.problems.join('; '), { problems: error.problems });
+    }
+  }
+
+  router.get('/api/relying-parties', requireStaff, async (ctx: Context) => {
+    requireRole(ctx, 'admin');
+    ctx.body = (await relyingPartyRegistry.list()).map(publicView);
+  });
+  router.post('/api/relying-parties', requireStaff, json, async (ctx: Context) =>
+    adminApi(ctx, async (actor) => {
+      const { relyingParty, clientSecret } = await relyingPartyRegistry.register((ctx.request as unknown as { body?: unknown }).body, actor);
+      ctx.status = 201;
+      return { relyingParty: publicView(relyingParty), ...(clientSecret ? { clientSecret } : {}) };
+    }),
+  );
+  router.put('/api/relying-parties/:clientId', requireStaff, json, async (ctx: Context) =>
+    adminApi(ctx, async (actor) => {
+      const { relyingParty, clientSecret } = await relyingPartyRegistry.update(String(ctx.params.clientId), (ctx.request as unknown as { body?: unknown }).body, actor);
+      return { relyingParty: publicView(relyingParty), ...(clientSecret ? { clientSecret } : {}) };
+    }),
+  );
+  router.post('/api/relying-parties/:clientId/disable', requireStaff, async (ctx: Context) => adminApi(ctx, (actor) => relyingPartyRegistry.disable(String(ctx.params.clientId), actor)));
+  router.post('/api/relying-parties/:clientId/enable', requireStaff, async (ctx: Context) => adminApi(ctx, (actor) => relyingPartyRegistry.enable(String(ctx.params.clientId), actor)));
+  router.post('/api/relying-parties/:clientId/rotate-secret', requireStaff, async (ctx: Context) =>
+    adminApi(ctx, async (actor) => ({ clientSecret: await relyingPartyRegistry.rotateSecret(String(ctx.params.clientId), actor) })),
+  );
 
   router.get('/staff', requireStaff, async (ctx: Context) => renderStaff(ctx, requireRole(ctx, 'admin')));
 

@@ -1,7 +1,7 @@
 /**
  * The relying-party registry's operations: every registration and change is validated by the one metadata
- * schema (metadata.ts), applied to the store, and recorded in the audit log with who made it. The CLI
- * (cli.ts) is its first user; an admin API would be the next, with the same rules.
+ * schema (metadata.ts), applied to the store, and recorded in the audit log with who made it. Its users: the
+ * CLI (cli.ts) and the admin API of the desk (src/desk/router.ts, staff with the admin role).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -21,7 +21,8 @@ export class RelyingPartyInputError extends Error {
 
 /** Who made a change, as the audit log records it (`details.by`, `details.user`). */
 export interface Actor {
-  by: 'cli';
+  /** `cli`: npm run clients (user: the OS user); `admin_api`: the desk's admin API (user: the staff account id). */
+  by: 'cli' | 'admin_api';
   user: string;
 }
 
@@ -31,7 +32,7 @@ export interface Actor {
  */
 export const generateClientSecret = () => randomBytes(32).toString('base64url');
 
-const OPTIONAL_FIELDS = ['logoUri', 'jwks', 'jwksUri', 'backchannelLogoutUri', 'sectorIdentifier'] as const;
+const OPTIONAL_FIELDS = ['logoUri', 'jwks', 'jwksUri', 'backchannelLogoutUri', 'sectorIdentifier', 'legalBasis', 'ciba'] as const;
 
 export function createRelyingPartyRegistry({ store, audit, rules }: { store: RelyingPartyStore; audit: AuditLog; rules: MetadataRules }) {
   function validated(input: unknown): RelyingPartyMetadata {

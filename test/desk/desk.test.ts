@@ -202,4 +202,42 @@ describe('enrollment desk: staff roles, in-person upgrade, reversal', function (
     assert.equal((await accountOf(BINH)).identityLevel, 1);
     assert.deepEqual((await app.dinhdanh.stores.audit.list({ type: 'staff.revoked' })).map((event) => event.details?.by), [(await accountOf(AN)).id]);
   });
+
+  it('serves the relying-party registry as an admin API: validated, audited with the admin, refused to officers', async () => {
+    const admin = await officer();
+    const csrf = csrfFrom((await admin.get('/desk/staff')).text);
+    const registration = {
+      clientId: 'land-portal',
+      name: { vi: 'Cổng đất đai', en: 'Land portal' },
+      profile: 'portal',
+      redirectUris: ['https://datdai.example.gov.vn/callback'],
+      allowedScopes: ['openid', 'profile'],
+      minimumLevel: 1,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+    };
+    assert.equal((await admin.post('/desk/api/relying-parties').send(registration)).status, 403, 'the CSRF header is required');
+    const created = await admin.post('/desk/api/relying-parties').set('x-csrf-token', csrf).send(registration);
+    assert.equal(created.status, 201, created.text);
+    assert.match(created.body.clientSecret, /^[\w-]{43}$/, 'the secret, once');
+    assert.equal(created.body.relyingParty.clientSecret, 'set');
+    const listed = await admin.get('/desk/api/relying-parties');
+    assert.ok(listed.body.some((entry: { clientId: string; clientSecret?: string }) => entry.clientId === 'land-portal' && entry.clientSecret === 'set'));
+
+    const invalid = await admin.post('/desk/api/relying-parties').set('x-csrf-token', csrf).send({ ...registration, clientId: 'bad-portal', redirectUris: ['https://a.example.vn/*'] });
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.body.error, 'invalid_client_metadata');
+    assert.ok(invalid.body.problems.length >= 1);
+
+    const disabled = await admin.post('/desk/api/relying-parties/land-portal/disable').set('x-csrf-token', csrf);
+    assert.deepEqual(disabled.body, { changed: true });
+    assert.equal((await app.dinhdanh.stores.relyingParties.findByClientId('land-portal'))?.disabled, true);
+    const [event] = await app.dinhdanh.stores.audit.list({ type: 'client.disabled' });
+    assert.deepEqual([event?.clientId, event?.details?.by, event?.details?.user], ['land-portal', 'admin_api', (await accountOf(AN)).id]);
+
+    // Cường is an officer only (granted above, then revoked): the admin API is not his.
+    await app.dinhdanh.stores.staff.upsert({ accountId: (await accountOf(CUONG)).id, displayName: 'Cường', roles: ['officer'], active: true });
+    const cuong = app.agent();
+    await deskSignIn(cuong, { passkey: cuongPhone });
+    assert.equal((await cuong.get('/desk/api/relying-parties')).status, 403);
+  });
 });
