@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { demoCitizens } from '../../src/demo/citizens.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { launchChromium, requireChromium, screenshot, seriousAccessibilityViolations } from '../helpers/browser.ts';
+import { checkPage, launchChromium, phonePageWithPasskeys, requireChromium } from '../helpers/browser.ts';
 
 const AN = demoCitizens[0]!;
 const CUONG = demoCitizens[2]!;
@@ -24,23 +24,14 @@ describe('enrollment desk in Chromium', function () {
     requireChromium(this);
     app = await startTestApp({}, {}, { issuerHost: 'localhost' });
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
-    page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
+    ({ context, page } = await phonePageWithPasskeys(browser));
   });
   after(async () => {
     await browser?.close();
     await app?.close();
   });
 
-  async function check(name: string) {
-    assert.deepEqual(await seriousAccessibilityViolations(page), [], name);
-    await screenshot(page, name);
-  }
+  const check = (name: string) => checkPage(page, name);
 
   it('signs the officer in with a passkey and raises a citizen to level 2 after the in-person checks', async () => {
     // The demo officer (An) first creates a passkey in the account area.

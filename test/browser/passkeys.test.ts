@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { defaultThrottleRules } from '../../src/authentication/login-throttle.ts';
 import { demoCitizens } from '../../src/demo/citizens.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { launchChromium, requireChromium, screenshot, seriousAccessibilityViolations } from '../helpers/browser.ts';
+import { checkPage, launchChromium, phonePageWithPasskeys, requireChromium } from '../helpers/browser.ts';
 
 const AN = demoCitizens[0]!;
 const BINH = demoCitizens[1]!;
@@ -32,23 +32,14 @@ describe('passkeys and the authenticator app in Chromium', function () {
     requireChromium(this);
     app = await startTestApp({}, {}, { issuerHost: 'localhost' });
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true, isMobile: true, hasTouch: true });
-    page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    });
+    ({ context, page } = await phonePageWithPasskeys(browser));
   });
   after(async () => {
     await browser?.close();
     await app?.close();
   });
 
-  async function check(name: string) {
-    assert.deepEqual(await seriousAccessibilityViolations(page), [], name);
-    await screenshot(page, name);
-  }
+  const check = (name: string) => checkPage(page, name);
 
   it('signs a level-2 citizen in to the account area with password + app code and creates a passkey', async () => {
     await page.goto(`${app.issuer}/account`);

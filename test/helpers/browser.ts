@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 import { recordSkip } from './skip-report.ts';
 
@@ -52,4 +52,26 @@ export async function seriousAccessibilityViolations(page: Page): Promise<string
     return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target.join(' ')) }));
   });
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => `${violation.id}: ${violation.targets.join(', ')}`);
+}
+
+/**
+ * A phone-sized page with Chrome's virtual WebAuthn authenticator (DevTools Protocol): a platform
+ * authenticator with resident keys and user verification, as a phone has; presence is simulated.
+ */
+export async function phonePageWithPasskeys(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { context, page };
+}
+
+/** axe-core finds no serious or critical violation on the page, and the page is kept as a screenshot. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  const violations = await seriousAccessibilityViolations(page);
+  if (violations.length) throw new Error(`${name}: serious accessibility violations:\n${violations.join('\n')}`);
+  await screenshot(page, name);
 }
