@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateSync } from 'otplib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 import { demoCitizens } from '../../src/demo/citizens.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -17,14 +17,13 @@ const CUONG = demoCitizens[2]!;
 describe('enrollment desk in Chromium', function () {
   let app: TestApp;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
 
   before(async function () {
     requireChromium(this);
     app = await startTestApp({}, {}, { issuerHost: 'localhost' });
     browser = await launchChromium();
-    ({ context, page } = await phonePageWithPasskeys(browser));
+    ({ page } = await phonePageWithPasskeys(browser));
   });
   after(async () => {
     await browser?.close();
