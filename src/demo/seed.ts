@@ -12,6 +12,7 @@ import { registerIfMissing, type RelyingParty, type RelyingPartyStore } from '..
 import { fullName } from '../registry/population-registry.ts';
 import { DuplicateKeyError } from '../stores/errors.ts';
 import { demoCitizens } from './citizens.ts';
+import { exampleRelyingParties } from './example-relying-parties.ts';
 
 export const DEMO_PORTAL_CLIENT_ID = 'demo-portal';
 
@@ -67,6 +68,8 @@ export async function seedDemo(
     disabled: false,
   };
   const stored = await registerIfMissing(relyingParties, portal);
+  // The examples beside `npm start` (npm run example:portal / example:bank), at their local addresses.
+  for (const example of exampleRelyingParties()) await registerIfMissing(relyingParties, example);
 
   return {
     citizens: demoCitizens.map((citizen) => ({

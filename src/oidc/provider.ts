@@ -24,6 +24,14 @@ import type { Views } from '../http/views.ts';
 import { IDENTITY_UPGRADE_SCOPE } from '../first-party/clients.ts';
 import { claimsByScope, SIGN_IN_CLAIMS } from './find-account.ts';
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function fetchAllowingLoopback(input: string | URL | Request, init: RequestInit & { dispatcher?: unknown } = {}): Promise<Response> {
+  const url = new URL(input instanceof Request ? input.url : input);
+  if (LOOPBACK_HOSTS.has(url.hostname)) delete init.dispatcher;
+  return globalThis.fetch(input, init);
+}
+
 /** FAPI 2.0 Security Profile §5.4.1: the algorithms banks may use. */
 const FAPI_ALGORITHMS = ['PS256', 'ES256'];
 
@@ -94,6 +102,10 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
       token_endpoint_auth_method: 'private_key_jwt',
     },
     rotateRefreshToken: true,
+    // Outside production, relying parties on this machine (the examples beside `npm start`) may publish their
+    // keys at a loopback jwksUri, which the registry accepts there: only those fetches skip oidc-provider's
+    // SSRF guard. Production keeps the guard for every outgoing request.
+    ...(config.env === 'production' ? {} : { fetch: fetchAllowingLoopback }),
     ttl: {
       // FAPI 2.0 Security Profile §5.3.2.1: authorization codes of banks live at most 60 seconds.
       AuthorizationCode: (_ctx, _code, client) => (isBank(client) ? Math.min(60, ttl.authorizationCode) : ttl.authorizationCode),
