@@ -20,6 +20,7 @@ import { exchangeCode, signIn } from '../test/helpers/login-flow.ts';
 import { startRedis } from '../test/helpers/servers.ts';
 import { benchEnumerationTiming } from './enumeration.ts';
 import { benchRegistry } from './registry.ts';
+import { benchAuthenticators } from './authenticators.ts';
 
 const { values } = parseArgs({ options: { logins: { type: 'string', default: '200' }, ops: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '60' } } });
 const rows: [string, string][] = [];
@@ -89,6 +90,8 @@ await benchEnumerationTiming(report, production, Number(values.rounds));
 
 // The population registry at 1,000,000 citizens: generator, lookups in-process and over HTTP.
 await benchRegistry(report);
+
+await benchAuthenticators(report);
 
 // Redis protocol-state round trips.
 {

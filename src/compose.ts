@@ -57,6 +57,7 @@ import { createPasskeyStep } from './interactions/passkey-step.ts';
 import { createInteractionRouter } from './interactions/router.ts';
 import { KeyRing, loadSigningKeys } from './keys/keyring.ts';
 import { createFindAccount } from './oidc/find-account.ts';
+import { createBackChannelLogout, deliverLogoutTokensThrough } from './logout/back-channel-logout.ts';
 import { createAdapterFactory } from './oidc/protocol-state.ts';
 import { createProvider } from './oidc/provider.ts';
 import { createPopulationRegistry } from './registry/create-registry.ts';
@@ -207,6 +208,9 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     minimumLevelOf: async (clientId) => (await stores.relyingParties.findByClientId(clientId))?.minimumLevel ?? 1,
   });
   providerRef = provider;
+  // Back-channel logout with retries and dead letters; its worker starts once the app is composed.
+  const backChannelLogout = createBackChannelLogout({ provider, store: stores.logoutDeliveries, audit: stores.audit, logger, clock });
+  deliverLogoutTokensThrough(provider, backChannelLogout);
   provider.on('server_error', (ctx, error) => {
     // A backend outage is logged once by the error middleware; mark it so the JSON answer becomes a 503.
     if (classify(error).status === 503) ctx.state.backendOutage = true;
@@ -321,6 +325,7 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     provider.use(portal.routes());
   }
 
+  backChannelLogout.start();
   return {
     app: provider,
     provider,
@@ -337,7 +342,9 @@ async function composeOnStores(config: Config, stores: Stores, registry: Populat
     faceMatcher,
     /** The synthetic Document Signer trusted outside production (CHIP_DEVELOPMENT_ISSUER), for /dev/chip. */
     developmentChipSigner: chipTrust.developmentSigner,
+    backChannelLogout,
     async close() {
+      await backChannelLogout.stop();
       await stores.close();
     },
   };

@@ -40,7 +40,9 @@ export type AuditEventType =
   | 'staff.revoked'
   | 'ciba.requested'
   | 'ciba.approved'
-  | 'ciba.declined';
+  | 'ciba.declined'
+  | 'logout.backchannel_delivered'
+  | 'logout.backchannel_failed';
 
 export interface AuditEvent {
   id: string;

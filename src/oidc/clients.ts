@@ -27,6 +27,7 @@ export function relyingPartyToClientMetadata(relyingParty: RelyingParty): Client
     ...(relyingParty.logoUri ? { logo_uri: relyingParty.logoUri } : {}),
     // Dropped by oidc-provider unless its backchannelLogout feature is enabled (lib/helpers/client_schema.js).
     ...(relyingParty.backchannelLogoutUri ? { backchannel_logout_uri: relyingParty.backchannelLogoutUri } : {}),
+    ...(relyingParty.backchannelLogoutUri ? { backchannel_logout_session_required: true } : {}), // §2.4: logout tokens and ID tokens carry `sid`
     client_name: relyingParty.name.vi,
     application_type: relyingParty.applicationType,
     redirect_uris: relyingParty.redirectUris,

@@ -168,6 +168,9 @@ export function createProvider({ config, jwks, adapter, findAccount, views, acrV
           });
         },
       },
+      // OIDC Back-Channel Logout 1.0: every relying party of the ended session with a back-channel logout URI
+      // is told, with its `sid`. DinhDanh delivers the logout tokens, with retries (src/logout/back-channel-logout.ts).
+      backchannelLogout: { enabled: true },
       // The claims parameter (OIDC Core §5.5): how a relying party asks for an essential acr. It may narrow or
       // name claims, never widen: a claim outside the client's registered scopes is refused here (the consent
       // page lists the rest by scope; src/interactions/consent-step.ts).

@@ -30,6 +30,8 @@ export interface Stores {
   approvalInbox: ApprovalInboxStore;
   /** Throttling and lockout counters (short-lived state: Redis when configured). */
   failureCounters: FailureCounterStore;
+  /** Back-channel logout retries (Redis when configured) and dead letters (MongoDB). */
+  logoutDeliveries: import('../logout/deliveries.ts').LogoutDeliveryStores;
   /** Readiness of each backend, answered within the backend's configured timeout. */
   health(): Promise<Record<string, BackendHealth>>;
   close(): Promise<void>;

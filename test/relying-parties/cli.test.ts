@@ -66,7 +66,7 @@ const taxPortal = {
   tokenEndpointAuthMethod: 'client_secret_basic',
 };
 const bank = {
-  clientId: 'example-bank',
+  clientId: 'registry-test-bank',
   name: { vi: 'Ngân hàng mẫu', en: 'Example bank' },
   profile: 'bank',
   redirectUris: ['https://ebank.example.vn/oidc/callback'],
@@ -260,23 +260,23 @@ describe('relying-party CLI (npm run clients) against the MongoDB of a running D
     assert.equal(added.code, 0, show(added));
     assert.doesNotMatch(added.stdout, /client_secret/, 'private_key_jwt: no secret is generated');
 
-    const exit = await clients('set-keys', 'example-bank', '--jwks', file('bank-keys.json', { keys: [publicEcJwk('bank-2026-07')] }));
+    const exit = await clients('set-keys', 'registry-test-bank', '--jwks', file('bank-keys.json', { keys: [publicEcJwk('bank-2026-07')] }));
     assert.equal(exit.code, 0, show(exit));
-    const stored = await app.dinhdanh.stores.relyingParties.findByClientId('example-bank');
+    const stored = await app.dinhdanh.stores.relyingParties.findByClientId('registry-test-bank');
     assert.deepEqual(stored!.jwks!.keys.map((key) => key.kid), ['bank-2026-07']);
-    assert.ok((await auditOf('client.updated', 'example-bank')).some((event) => event.details?.change === 'keys'));
+    assert.ok((await auditOf('client.updated', 'registry-test-bank')).some((event) => event.details?.change === 'keys'));
 
     const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-    const refused = await clients('set-keys', 'example-bank', '--jwks', file('private.json', { keys: [{ ...privateKey, kid: 'oops' }] }));
+    const refused = await clients('set-keys', 'registry-test-bank', '--jwks', file('private.json', { keys: [{ ...privateKey, kid: 'oops' }] }));
     assert.equal(refused.code, 2, show(refused));
     assert.match(refused.stderr, /jwks\.keys\[0\]: contains private key material \("d"\)/);
-    assert.deepEqual((await app.dinhdanh.stores.relyingParties.findByClientId('example-bank'))!.jwks!.keys.map((key) => key.kid), ['bank-2026-07']);
+    assert.deepEqual((await app.dinhdanh.stores.relyingParties.findByClientId('registry-test-bank'))!.jwks!.keys.map((key) => key.kid), ['bank-2026-07']);
 
     const wrongClient = await clients('set-keys', 'tax-portal', '--jwks', path.join(dir, 'bank-keys.json'));
     assert.equal(wrongClient.code, 2, show(wrongClient));
     assert.match(wrongClient.stderr, /jwks: is used only with "private_key_jwt", not "client_secret_basic"/);
 
-    const noSecret = await clients('rotate-secret', 'example-bank');
+    const noSecret = await clients('rotate-secret', 'registry-test-bank');
     assert.equal(noSecret.code, 2, show(noSecret));
     assert.match(noSecret.stderr, /authenticates with "private_key_jwt" and has no secret to rotate/);
   });
@@ -306,7 +306,7 @@ describe('relying-party CLI (npm run clients) against the MongoDB of a running D
   });
 
   it('answers usage mistakes with exit code 2, and an unreachable MongoDB with exit code 1', async () => {
-    for (const args of [['frobnicate'], ['disable'], ['add'], ['set-keys', 'example-bank']]) {
+    for (const args of [['frobnicate'], ['disable'], ['add'], ['set-keys', 'registry-test-bank']]) {
       const exit = await clients(...args);
       assert.equal(exit.code, 2, `${args.join(' ')}: ${show(exit)}`);
       assert.match(exit.stderr, /^clients: refused, nothing was changed:\n {2}- /, show(exit));

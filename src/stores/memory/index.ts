@@ -10,6 +10,7 @@ import { MemoryProtocolStateStore } from './protocol-state.ts';
 import { MemoryRelyingPartyStore } from './relying-parties.ts';
 import { MemoryStaffStore } from './staff.ts';
 import { MemoryApprovalInboxStore } from './approval-inbox.ts';
+import { MemoryLogoutDeadLetterStore, MemoryLogoutDeliveryQueue } from './logout-deliveries.ts';
 
 export function createMemoryStores(): Stores {
   const protocolState = new MemoryProtocolStateStore();
@@ -24,6 +25,7 @@ export function createMemoryStores(): Stores {
     oneTimeCodes: new MemoryOneTimeCodeStore(),
     failureCounters: new MemoryFailureCounterStore(),
     approvalInbox: new MemoryApprovalInboxStore(),
+    logoutDeliveries: { queue: new MemoryLogoutDeliveryQueue(), deadLetters: new MemoryLogoutDeadLetterStore() },
     async health() {
       return { memory: { ok: true } };
     },

@@ -19,6 +19,8 @@ import { currentSchemaVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { MongoRelyingPartyStore } from './relying-parties.ts';
 import { MongoStaffStore } from './staff.ts';
 import { RedisApprovalInboxStore } from '../redis/approval-inbox.ts';
+import { RedisLogoutDeliveryQueue } from '../redis/logout-delivery-queue.ts';
+import { MongoLogoutDeadLetterStore } from './logout-dead-letters.ts';
 
 export class SchemaOutdatedError extends Error {
   override name = 'SchemaOutdatedError';
@@ -85,6 +87,7 @@ export async function createRedisMongoStores(config: Config, logger: Logger): Pr
     oneTimeCodes: new RedisOneTimeCodeStore(redis, config.redis.keyPrefix),
     failureCounters: new RedisFailureCounterStore(redis, config.redis.keyPrefix),
     approvalInbox: new RedisApprovalInboxStore(redis, config.redis.keyPrefix),
+    logoutDeliveries: { queue: new RedisLogoutDeliveryQueue(redis, config.redis.keyPrefix), deadLetters: new MongoLogoutDeadLetterStore(db) },
     async health() {
       const [redisHealth, mongoHealth] = await Promise.all([
         withTimeout(redis.ping(), config.redis.commandTimeoutMs),
