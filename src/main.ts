@@ -35,6 +35,8 @@ function banner(dinhdanh: DinhDanh): string {
       '  (a password alone gives a level-1 session; "Sign in at level 2" on the demo portal also asks the level-2',
       `   citizen for a code sent by SMS: it appears at ${config.issuer}/dev/sms)`,
       `Passkeys and the authenticator app: ${config.issuer}/account (sign in, "Create a passkey on this device").`,
+      `Enrollment desk: ${config.issuer}/desk (the level-2 demo citizen is staff: create a passkey at /account first).`,
+      'Example relying parties: `npm run example:portal` (localhost:4000) and `npm run example:bank` (localhost:4001).',
       '',
       `Try enrollment: ${config.issuer}/enroll as ${fullName(demoNewcomer)}, ${demoNewcomer.personalId}, born ${demoNewcomer.birthDate}, any mobile number;`,
       `  the SMS code appears at ${config.issuer}/dev/sms (development outbox: nothing reaches a phone).`,
