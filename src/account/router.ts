@@ -108,6 +108,18 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     return current;
   }
 
+  /** For the pages' JSON calls (passkey options): the session with a valid CSRF token, else 401 JSON. */
+  async function jsonSession(ctx: Context) {
+    const current = await currentSession(ctx);
+    if (!current) {
+      ctx.status = 401;
+      ctx.body = { error: 'login_required' };
+      return undefined;
+    }
+    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    return current;
+  }
+
   function renderSignedOut(ctx: Context, error?: string) {
     const { messages } = localeOf(ctx);
     views.render(ctx, 'account', { title: messages.account.title, signedOut: true, error, returnPath: '/account' });
@@ -238,13 +250,8 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
   });
 
   router.post('/approvals/:id/options', forms, async (ctx: Context) => {
-    const current = await currentSession(ctx);
-    if (!current) {
-      ctx.status = 401;
-      ctx.body = { error: 'login_required' };
-      return;
-    }
-    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    const current = await jsonSession(ctx);
+    if (!current) return;
     const options = await dependencies.approvals.approvalOptions(current.account, String(ctx.params.id));
     if (!options) {
       ctx.status = 404;
@@ -289,13 +296,8 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
   // Passkeys.
 
   router.post('/passkeys/options', forms, async (ctx: Context) => {
-    const current = await currentSession(ctx);
-    if (!current) {
-      ctx.status = 401;
-      ctx.body = { error: 'login_required' };
-      return;
-    }
-    csrf.verify(csrfId(current.session), parseForm(ctx, csrfForm).csrf);
+    const current = await jsonSession(ctx);
+    if (!current) return;
     ctx.body = await passkeys.registrationOptions(current.account);
   });
 
