@@ -8,7 +8,8 @@ const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  // https: for relying parties' registered logos on the consent page (images only; no script, no frame).
+  "img-src 'self' data: https:",
   "connect-src 'self'",
   "base-uri 'none'",
   // No form-action: after a form post the browser follows redirects to the relying party's redirect_uri.

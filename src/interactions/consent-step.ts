@@ -89,6 +89,8 @@ export function createConsentStep({ provider, views, csrf, relyingParties, accou
       const uid = ctx.params.uid as string;
       views.render(ctx, 'consent', {
         title: messages.consent.title,
+        // The registered logo (https, validated by the registry), next to the name the citizen reads.
+        logoUri: relyingParty?.logoUri,
         intro: format(messages.consent.intro, { client }),
         signedInAs: account ? format(messages.consent.signedInAs, { personalId: maskPersonalId(account.personalId) }) : undefined,
         items,

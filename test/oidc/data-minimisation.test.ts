@@ -18,7 +18,7 @@ describe('data minimisation: scopes, the personal identification number, the cla
   before(async () => {
     app = await startTestApp();
     const portal = (await app.dinhdanh.stores.relyingParties.findByClientId('demo-portal'))!;
-    const tax: RelyingParty = { ...portal, clientId: TAX.clientId, clientSecret: TAX.secret, name: { vi: 'Cổng thuế (mẫu)', en: 'Tax portal (demo)' }, allowedScopes: ['openid', 'profile', 'personal_id'] };
+    const tax: RelyingParty = { ...portal, clientId: TAX.clientId, clientSecret: TAX.secret, name: { vi: 'Cổng thuế (mẫu)', en: 'Tax portal (demo)' }, logoUri: 'https://thue.example.gov.vn/logo.png', allowedScopes: ['openid', 'profile', 'personal_id'] };
     await app.dinhdanh.stores.relyingParties.create(tax);
     await app.dinhdanh.stores.relyingParties.create({ ...tax, clientId: 'health-portal', sectorIdentifier: 'health.example.vn', allowedScopes: ['openid'] });
     await app.dinhdanh.stores.relyingParties.create({ ...tax, clientId: 'public-sub-portal', subjectType: 'public', allowedScopes: ['openid'] });
@@ -65,6 +65,7 @@ describe('data minimisation: scopes, the personal identification number, the cla
   it('gives the personal identification number only through its scope, named on the consent page', async () => {
     const { consentPage, userinfo } = await signInAs(TAX.clientId, TAX.secret, 'openid profile personal_id');
     assert.match(consentPage, /Số định danh cá nhân \(12 chữ số\)/);
+    assert.match(consentPage, /<img class="client-logo" src="https:\/\/thue\.example\.gov\.vn\/logo\.png" alt=""/, 'the registered logo');
     assert.equal(userinfo.personal_id, BINH.personalId);
     const withoutScope = await signInAs(TAX.clientId, TAX.secret, 'openid profile');
     assert.equal(withoutScope.userinfo.personal_id, undefined);
