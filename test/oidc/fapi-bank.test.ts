@@ -185,4 +185,31 @@ describe('bank profile: FAPI 2.0 Security Profile', function () {
     const stored = await app.dinhdanh.provider.AuthorizationCode.find(code!);
     assert.equal(stored!.exp! - stored!.iat!, 300, "a portal's code keeps the configured lifetime");
   });
+
+  it('accepts the authorization request as a signed request object (JAR, RFC 9101) pushed with PAR, and refuses a tampered one', async () => {
+    const pkce = pkcePair();
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const requestObject = (claims: Record<string, unknown>) =>
+      new SignJWT({ client_id: 'demo-bank', redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', code_challenge: pkce.challenge, code_challenge_method: 'S256', state: 'jar', ...claims })
+        .setProtectedHeader({ alg: 'ES256', kid: 'demo-bank-1', typ: 'oauth-authz-req+jwt' })
+        .setIssuer('demo-bank')
+        .setAudience(app.issuer)
+        .setIssuedAt(issuedAt)
+        .setNotBefore(issuedAt)
+        .setExpirationTime(issuedAt + 300)
+        .setJti(randomUUID())
+        .sign(bankKey);
+    const push = async (request: string) =>
+      app.agent().post('/request').type('form').send({ client_id: 'demo-bank', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion('demo-bank', bankKey, 'ES256'), request });
+    const pushed = await push(await requestObject({}));
+    assert.equal(pushed.status, 201, pushed.text);
+    assert.ok(pushed.body.request_uri);
+
+    const signed = await requestObject({ scope: 'openid profile' });
+    const [header, , signature] = signed.split('.');
+    const forged = `${header}.${Buffer.from(JSON.stringify({ iss: 'demo-bank', aud: app.issuer, client_id: 'demo-bank', scope: 'openid personal_id', exp: issuedAt + 300, nbf: issuedAt })).toString('base64url')}.${signature}`;
+    const refused = await push(forged);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error, 'invalid_request_object');
+  });
 });
