@@ -27,7 +27,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { Account } from '../accounts/account.ts';
 import { passkeyStoreId, type CredentialStore, type PasskeyCredential } from '../accounts/credentials.ts';
 import type { AuthenticationMethod } from '../assurance/levels.ts';
-import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
+import { takeOnce, type ProtocolStateStore } from '../oidc/protocol-state.ts';
 
 const CHALLENGE_MODEL = 'WebAuthnChallenge';
 /** How long a ceremony may take (WebAuthn L3 §5.4.6 `timeout`): enough to find the phone and unlock it. */
@@ -64,12 +64,7 @@ export function createPasskeys({
   }
 
   /** The challenge's binding, once: a second call with the same challenge gets undefined. */
-  async function takeChallenge(challenge: string): Promise<ChallengeBinding | undefined> {
-    const binding = await protocolState.find(CHALLENGE_MODEL, challenge);
-    if (!binding || !(await protocolState.consume(CHALLENGE_MODEL, challenge))) return undefined;
-    await protocolState.destroy(CHALLENGE_MODEL, challenge);
-    return binding as unknown as ChallengeBinding;
-  }
+  const takeChallenge = (challenge: string) => takeOnce<ChallengeBinding>(protocolState, CHALLENGE_MODEL, challenge);
 
   async function passkeysOf(accountId: string): Promise<PasskeyCredential[]> {
     return (await credentials.listForAccount(accountId, 'passkey')) as PasskeyCredential[];

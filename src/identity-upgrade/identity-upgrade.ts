@@ -20,7 +20,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { FaceMatcher } from '../biometrics/face-matcher.ts';
 import { CHALLENGE_BYTES } from '../chip/active-authentication.ts';
 import type { ChipReading, ChipRefusal, ChipVerification } from '../chip/chip-verification.ts';
-import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
+import { takeOnce, type ProtocolStateStore } from '../oidc/protocol-state.ts';
 
 const CHECK_MODEL = 'ChipCheck';
 const VERIFIED_MODEL = 'VerifiedChip';
@@ -64,13 +64,8 @@ export function createIdentityUpgrade({
   faceMatcher: FaceMatcher;
   audit: AuditLog;
 }) {
-  /** The record, once: the first caller gets it, any other (a replay, a race) gets undefined. */
-  async function take<T>(model: string, id: string, accountId: string): Promise<T | undefined> {
-    const record = (await protocolState.find(model, id)) as (T & { accountId: string }) | undefined;
-    if (!record || record.accountId !== accountId || !(await protocolState.consume(model, id))) return undefined;
-    await protocolState.destroy(model, id);
-    return record;
-  }
+  /** The account's record, once: the first caller gets it, any other (a replay, a race) gets undefined. */
+  const take = <T extends { accountId: string }>(model: string, id: string, accountId: string) => takeOnce<T>(protocolState, model, id, (record) => record.accountId === accountId);
 
   async function secondFactorsOf(accountId: string): Promise<string[]> {
     const held = await credentials.listForAccount(accountId);

@@ -30,6 +30,18 @@ export interface ProtocolStateStore {
 }
 
 /**
+ * DinhDanh's own single-use records (a passkey challenge, a chip check): the record, once. Of concurrent
+ * callers exactly one gets it (the consumption marker); a record `belongs` refuses is left untouched, so a
+ * caller it is not meant for cannot spend it.
+ */
+export async function takeOnce<T>(store: ProtocolStateStore, model: string, id: string, belongs: (record: T) => boolean = () => true): Promise<T | undefined> {
+  const record = (await store.find(model, id)) as T | undefined;
+  if (!record || !belongs(record) || !(await store.consume(model, id))) return undefined;
+  await store.destroy(model, id);
+  return record;
+}
+
+/**
  * Records kept a little past their expiry, so the answer is "expired", not "unknown": a bank polling a CIBA
  * request that ran out must be told expired_token (CIBA Core §11) to stop polling, and oidc-provider says so
  * only for a request it still finds (its `exp` decides, not the store's TTL).
