@@ -22,7 +22,7 @@ import type { Account, AccountStore } from '../accounts/account.ts';
 import type { CredentialStore, PasskeyCredential, TotpCredential } from '../accounts/credentials.ts';
 import type { AcrValues } from '../assurance/levels.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { MAX_PASSKEYS_PER_ACCOUNT, type Passkeys } from '../authentication/passkeys.ts';
+import { MAX_PASSKEYS_PER_ACCOUNT, parseAuthenticationResponse, parseRegistrationResponse, type Passkeys } from '../authentication/passkeys.ts';
 import type { Totp } from '../authentication/totp.ts';
 import { AppError } from '../http/errors.ts';
 import { localeOf } from '../http/locale.ts';
@@ -44,23 +44,6 @@ const csrfForm = z.object({ csrf: csrfField });
 const codeForm = z.object({ csrf: csrfField, code: z.string().max(64).default('') });
 const passkeyForm = z.object({ csrf: csrfField, response: z.string().max(16_384).default(''), name: z.string().max(200).default('') });
 const removeForm = z.object({ csrf: csrfField, id: z.string().max(1500).default('') });
-/** What @simplewebauthn/browser's startRegistration() returns (the library checks the contents). */
-const registrationResponse = z.object({
-  id: z.string().min(1).max(1400),
-  rawId: z.string().min(1).max(1400),
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: z.string().max(4096),
-    attestationObject: z.string().max(16_384),
-    transports: z.array(z.string().max(32)).max(10).optional(),
-    authenticatorData: z.string().max(16_384).optional(),
-    publicKey: z.string().max(4096).optional(),
-    publicKeyAlgorithm: z.number().optional(),
-  }),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-});
-
 interface AccountAreaDependencies {
   provider: Provider;
   issuer: string;
@@ -268,12 +251,7 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     csrf.verify(csrfId(current.session), form.csrf);
     const { messages, locale } = localeOf(ctx);
     const pending = (await dependencies.approvals.pendingFor(current.account)).find((request) => request.id === ctx.params.id);
-    let response;
-    try {
-      response = JSON.parse(form.response) as Parameters<BackChannelSignIn['approve']>[2];
-    } catch {
-      response = undefined;
-    }
+    const response = parseAuthenticationResponse(form.response);
     const outcome = pending && response ? await dependencies.approvals.approve(current.account, pending.id, response, ctx.ip) : ({ ok: false, reason: pending ? 'passkey_failed' : 'not_found' } as const);
     if (outcome.ok) return renderApprovals(ctx, current, { notice: format(messages.approvals.approved, { client: pending!.clientName[locale] }) });
     ctx.status = outcome.reason === 'not_found' ? 404 : 400;
@@ -307,14 +285,9 @@ export function createAccountAreaRouter(dependencies: AccountAreaDependencies) {
     const form = parseForm(ctx, passkeyForm);
     csrf.verify(csrfId(current.session), form.csrf);
     const { messages } = localeOf(ctx);
-    let parsed;
-    try {
-      parsed = registrationResponse.safeParse(JSON.parse(form.response));
-    } catch {
-      parsed = undefined;
-    }
+    const response = parseRegistrationResponse(form.response);
     const name = form.name.replace(/\s+/g, ' ').trim().slice(0, 60) || messages.account.passkeyDefaultName;
-    const outcome = parsed?.success ? await passkeys.register(current.account, parsed.data, name) : ({ ok: false, reason: 'invalid' } as const);
+    const outcome = response ? await passkeys.register(current.account, response, name) : ({ ok: false, reason: 'invalid' } as const);
     if (!outcome.ok) {
       ctx.status = 400;
       const error = {

@@ -23,6 +23,7 @@ import {
 } from '@simplewebauthn/server';
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { AdapterPayload } from 'oidc-provider';
+import { z } from 'zod';
 
 import type { Account } from '../accounts/account.ts';
 import { passkeyStoreId, type CredentialStore, type PasskeyCredential } from '../accounts/credentials.ts';
@@ -36,6 +37,51 @@ const CEREMONY_SECONDS = 300;
 const ALGORITHMS = [-7, -8, -257];
 /** A citizen keeps a handful of passkeys (phone, tablet, security key); more is a sign of abuse. */
 export const MAX_PASSKEYS_PER_ACCOUNT = 10;
+
+/** What @simplewebauthn/browser's startRegistration() returns (the library checks the contents). */
+const registrationResponseSchema = z.object({
+  id: z.string().min(1).max(1400),
+  rawId: z.string().min(1).max(1400),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: z.string().max(4096),
+    attestationObject: z.string().max(16_384),
+    transports: z.array(z.string().max(32)).max(10).optional(),
+    authenticatorData: z.string().max(16_384).optional(),
+    publicKey: z.string().max(4096).optional(),
+    publicKeyAlgorithm: z.number().optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+
+/** What @simplewebauthn/browser's startAuthentication() returns (the library checks the contents). */
+const authenticationResponseSchema = z.object({
+  id: z.string().min(1).max(1400),
+  rawId: z.string().min(1).max(1400),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: z.string().max(4096),
+    authenticatorData: z.string().max(4096),
+    signature: z.string().max(2048),
+    userHandle: z.string().max(128).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+
+/** The JSON a page's passkey.js submitted in a form field, shaped as the library expects, or undefined. */
+function parseCeremonyResponse<T extends z.ZodType>(schema: T, text: string): z.infer<T> | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const parseRegistrationResponse = (text: string): RegistrationResponseJSON | undefined => parseCeremonyResponse(registrationResponseSchema, text) as RegistrationResponseJSON | undefined;
+export const parseAuthenticationResponse = (text: string): AuthenticationResponseJSON | undefined => parseCeremonyResponse(authenticationResponseSchema, text) as AuthenticationResponseJSON | undefined;
 
 type ChallengeBinding = { purpose: 'register'; accountId: string } | { purpose: 'authenticate'; uid: string; accountId?: string };
 

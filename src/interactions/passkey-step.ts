@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { Account, AccountStore } from '../accounts/account.ts';
 import type { AuthenticationMethod } from '../assurance/levels.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Passkeys } from '../authentication/passkeys.ts';
+import { parseAuthenticationResponse, type Passkeys } from '../authentication/passkeys.ts';
 import { localeOf } from '../http/locale.ts';
 import type { Messages } from '../i18n/messages.ts';
 import type { AssuranceStep } from './assurance-step.ts';
@@ -26,20 +26,6 @@ import { csrfOnlyForm, parseForm } from './forms.ts';
 import { loadInteraction, type InteractionDetails } from './interaction-context.ts';
 import type { LoginStep } from './login-step.ts';
 
-/** What @simplewebauthn/browser's startAuthentication() returns (the library checks the contents). */
-const authenticationResponse = z.object({
-  id: z.string().min(1).max(1400),
-  rawId: z.string().min(1).max(1400),
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: z.string().max(4096),
-    authenticatorData: z.string().max(4096),
-    signature: z.string().max(2048),
-    userHandle: z.string().max(128).optional(),
-  }),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-});
 const passkeyForm = z.object({ csrf: z.string().max(1024).default(''), response: z.string().max(16_384).default('') });
 
 /** The view model of views/passkey-button.mustache for a sign-in within interaction `uid`. */
@@ -92,15 +78,10 @@ export function createPasskeyStep({ provider, passkeys, accounts, registryAllows
       const details = await loadInteraction(provider, ctx, 'login');
       const { messages } = localeOf(ctx);
       const clientId = String(details.params.client_id);
-      let parsed;
-      try {
-        parsed = authenticationResponse.safeParse(JSON.parse(form.response));
-      } catch {
-        parsed = undefined;
-      }
-      if (!parsed?.success) return refuse(ctx, details, messages.passkey.failed);
+      const response = parseAuthenticationResponse(form.response);
+      if (!response) return refuse(ctx, details, messages.passkey.failed);
 
-      const outcome = await passkeys.authenticate(details.uid, parsed.data);
+      const outcome = await passkeys.authenticate(details.uid, response);
       const account = outcome.ok ? await accounts.findById(outcome.credential.accountId) : undefined;
       if (!outcome.ok || account?.status !== 'active' || !(await registryAllowsLogin(account))) {
         await audit.record({ type: 'login.failed', accountId: account?.id, clientId, ip: ctx.ip, details: { method: 'passkey', outcome: outcome.ok ? 'account_inactive' : outcome.reason } });
