@@ -31,7 +31,7 @@ import { localeOf } from '../http/locale.ts';
 import type { Views } from '../http/views.ts';
 import { format, type Messages } from '../i18n/messages.ts';
 import type { IdentityUpgrade } from '../identity-upgrade/identity-upgrade.ts';
-import { chipBody, CHIP_REFUSALS, problem, readingFromBody } from '../identity-upgrade/phone-api.ts';
+import { chipBody, parseJsonBody, problem, readingFromBody, refuseChip } from '../identity-upgrade/phone-api.ts';
 import type { ProtocolStateStore } from '../oidc/protocol-state.ts';
 import { fullName, type PopulationRegistry } from '../registry/population-registry.ts';
 import { RelyingPartyInputError, type Actor, type RelyingPartyRegistry } from '../relying-parties/registry.ts';
@@ -229,13 +229,13 @@ export function createDeskRouter({ relyingPartyRegistry, provider, issuer, views
   router.post('/api/checks/:id/chip', requireStaff, json, async (ctx: Context) => {
     const desk = requireRole(ctx, 'officer');
     csrf.verify(csrfId(desk.session), ctx.get('x-csrf-token'));
-    const parsed = chipBody.safeParse((ctx.request as unknown as { body?: unknown }).body);
-    if (!parsed.success) return problem(ctx, 400, 'invalid_request', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    const body = parseJsonBody(ctx, chipBody);
+    if (!body) return;
     const personalId = String(ctx.query.personalId ?? '');
     const account = PERSONAL_ID.test(personalId) ? await accounts.findByPersonalId(personalId) : undefined;
-    if (!account || account.id === desk.account.id) return problem(ctx, 404, 'check_unknown', CHIP_REFUSALS.check_unknown!, { reason: 'check_unknown' });
-    const outcome = await upgrade.submitChip(account, ctx.params.id as string, readingFromBody(parsed.data), ctx.ip);
-    if (!outcome.ok) return problem(ctx, outcome.reason === 'check_unknown' ? 404 : 422, outcome.reason === 'check_unknown' ? 'check_unknown' : 'chip_refused', CHIP_REFUSALS[outcome.reason] ?? outcome.reason, { reason: outcome.reason });
+    if (!account || account.id === desk.account.id) return refuseChip(ctx, 'check_unknown');
+    const outcome = await upgrade.submitChip(account, ctx.params.id as string, readingFromBody(body), ctx.ip);
+    if (!outcome.ok) return refuseChip(ctx, outcome.reason);
     ctx.body = { status: 'chip_verified', card_expires_on: outcome.cardExpiresOn, full_name: outcome.fullName };
   });
 

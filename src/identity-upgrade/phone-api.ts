@@ -35,7 +35,7 @@ export const chipBody = z.strictObject({
 const faceBody = z.strictObject({ selfie: base64(2_000_000) });
 
 /** What the phone is told when the card is refused: the reason code, and a sentence for the log. */
-export const CHIP_REFUSALS: Record<string, string> = {
+const CHIP_REFUSALS: Record<string, string> = {
   malformed: 'the data read from the chip is incomplete or not a citizen ID card; read the card again',
   signature_invalid: 'the card data is not signed by the issuing authority',
   signer_untrusted: 'the card was not issued by a trusted authority',
@@ -56,6 +56,20 @@ export const CHIP_REFUSALS: Record<string, string> = {
 export function readingFromBody(body: z.infer<typeof chipBody>): ChipReading {
   const dataGroups = new Map(Object.entries(body.data_groups).flatMap(([name, bytes]) => (bytes ? [[Number(name.slice(2)), bytes] as [number, Uint8Array]] : [])));
   return { sod: body.sod, dataGroups, activeAuthenticationSignature: body.active_authentication_signature };
+}
+
+/** A JSON body of `schema`, or a 400 invalid_request naming each problem (and undefined). */
+export function parseJsonBody<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> | undefined {
+  const parsed = schema.safeParse((ctx.request as unknown as { body?: unknown }).body);
+  if (parsed.success) return parsed.data;
+  problem(ctx, 400, 'invalid_request', parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
+  return undefined;
+}
+
+/** A chip step refused: 404 for an unknown or spent check, 422 with the reason for a refused card. */
+export function refuseChip(ctx: Context, reason: string) {
+  const unknown = reason === 'check_unknown';
+  problem(ctx, unknown ? 404 : 422, unknown ? 'check_unknown' : 'chip_refused', CHIP_REFUSALS[reason] ?? reason, { reason });
 }
 
 export function problem(ctx: Context, status: number, error: string, description: string, extra: Record<string, unknown> = {}) {
@@ -81,13 +95,6 @@ export function createIdentityUpgradeApi({ provider, accounts, upgrade }: { prov
     await next();
   }
 
-  function parse<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> | undefined {
-    const parsed = schema.safeParse((ctx.request as unknown as { body?: unknown }).body);
-    if (parsed.success) return parsed.data;
-    problem(ctx, 400, 'invalid_request', parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
-    return undefined;
-  }
-
   router.post('/checks', authenticate, async (ctx: Context) => {
     const account = ctx.state.account as Account;
     if (account.identityLevel >= 2) return problem(ctx, 409, 'already_level_2', 'this account is already at level 2');
@@ -97,20 +104,20 @@ export function createIdentityUpgradeApi({ provider, accounts, upgrade }: { prov
   });
 
   router.post('/checks/:id/chip', authenticate, json, async (ctx: Context) => {
-    const body = parse(ctx, chipBody);
+    const body = parseJsonBody(ctx, chipBody);
     if (!body) return;
     const outcome = await upgrade.submitChip(ctx.state.account as Account, ctx.params.id as string, readingFromBody(body), ctx.ip);
-    if (!outcome.ok) return problem(ctx, outcome.reason === 'check_unknown' ? 404 : 422, outcome.reason === 'check_unknown' ? 'check_unknown' : 'chip_refused', CHIP_REFUSALS[outcome.reason] ?? outcome.reason, { reason: outcome.reason });
+    if (!outcome.ok) return refuseChip(ctx, outcome.reason);
     ctx.body = { status: 'chip_verified', next: 'face', card_expires_on: outcome.cardExpiresOn };
   });
 
   router.post('/checks/:id/face', authenticate, json, async (ctx: Context) => {
-    const body = parse(ctx, faceBody);
+    const body = parseJsonBody(ctx, faceBody);
     if (!body) return;
     try {
       const outcome = await upgrade.submitFace(ctx.state.account as Account, ctx.params.id as string, body.selfie, ctx.ip);
       if (!outcome.ok) {
-        if (outcome.reason === 'check_unknown') return problem(ctx, 404, 'check_unknown', CHIP_REFUSALS.check_unknown!, { reason: 'check_unknown' });
+        if (outcome.reason === 'check_unknown') return refuseChip(ctx, 'check_unknown');
         return problem(ctx, 422, 'face_mismatch', 'the selfie does not match the portrait on the chip; start a new check', { reason: 'face_mismatch', face_service: outcome.faceService });
       }
       ctx.body = { identity_level: outcome.identityLevel, second_factors: outcome.secondFactors, face_service: outcome.faceService };
