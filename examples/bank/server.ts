@@ -21,6 +21,7 @@ import Koa from 'koa';
 import * as oidc from 'openid-client';
 
 import type { ClientKey } from '../shared/client-key.ts';
+import { lazyDiscovery } from '../shared/dinhdanh.ts';
 import { html, page } from '../shared/html.ts';
 import { relyingPartyBasics } from '../shared/http.ts';
 import { createSessions } from '../shared/sessions.ts';
@@ -87,24 +88,7 @@ export function createBankApp(options: BankOptions): Koa {
   const redirectUri = new URL('/callback', publicUrl).href;
   const sessions = createSessions<BankSession>({ cookie: 'bank_session', secure: publicUrl.protocol === 'https:' });
 
-  let discovered: Promise<oidc.Configuration> | undefined;
-  function dinhdanh(): Promise<oidc.Configuration> {
-    discovered ??= oidc
-      .discovery(
-        issuer,
-        clientId,
-        // FAPI 2.0 §5.4.1: ES256 or PS256 only; DinhDanh signs ID tokens with ES256.
-        { id_token_signed_response_alg: 'ES256' },
-        // The client assertion's `aud` is the issuer (openid-client's default), as FAPI 2.0 requires.
-        oidc.PrivateKeyJwt({ key: clientKey.privateKey, kid: clientKey.kid }),
-        { execute: options.allowHttpIssuer ? [oidc.allowInsecureRequests] : [] },
-      )
-      .catch((error: unknown) => {
-        discovered = undefined;
-        throw error;
-      });
-    return discovered;
-  }
+  const dinhdanh = lazyDiscovery({ issuer, clientId, clientKey, allowHttpIssuer: options.allowHttpIssuer });
 
   /** What the bank accepts from a token response, whichever flow produced it. */
   async function customerFrom(configuration: oidc.Configuration, tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, dpop: oidc.DPoPHandle, via: Customer['via']): Promise<Customer> {

@@ -17,6 +17,7 @@ import Koa from 'koa';
 import * as oidc from 'openid-client';
 
 import type { ClientKey } from '../shared/client-key.ts';
+import { lazyDiscovery } from '../shared/dinhdanh.ts';
 import { html, page } from '../shared/html.ts';
 import { relyingPartyBasics } from '../shared/http.ts';
 import { createSessions } from '../shared/sessions.ts';
@@ -68,25 +69,7 @@ export function createPortalApp(options: PortalOptions): Koa {
   const postLogoutRedirectUri = new URL('/', publicUrl).href;
   const sessions = createSessions<PortalSession>({ cookie: 'portal_session', secure: publicUrl.protocol === 'https:' });
 
-  // Discovery once, on first use (DinhDanh may start after the portal); a failure is retried next time.
-  let discovered: Promise<oidc.Configuration> | undefined;
-  function dinhdanh(): Promise<oidc.Configuration> {
-    discovered ??= oidc
-      .discovery(
-        issuer,
-        clientId,
-        // DinhDanh signs ID tokens with ES256: accept nothing else (no algorithm downgrade).
-        { id_token_signed_response_alg: 'ES256' },
-        // The client assertion's `aud` is the issuer (openid-client's default), as DinhDanh requires.
-        oidc.PrivateKeyJwt({ key: clientKey.privateKey, kid: clientKey.kid }),
-        { execute: options.allowHttpIssuer ? [oidc.allowInsecureRequests] : [] },
-      )
-      .catch((error: unknown) => {
-        discovered = undefined;
-        throw error;
-      });
-    return discovered;
-  }
+  const dinhdanh = lazyDiscovery({ issuer, clientId, clientKey, allowHttpIssuer: options.allowHttpIssuer });
 
   const router = new Router();
 
